@@ -1,0 +1,1 @@
+"""Complaints: what a case is."""

@@ -1,0 +1,452 @@
+"""What a case is: departments, categories, causes, the complaint with its lifecycle, and its events.
+
+The lifecycle is declared here because django-fsm binds transitions to model methods; the
+methods only change fields. Locking, deadlines, events and side effects live in
+``workflows.services``, which is the only caller of these methods.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from . import conditions
+from .states import (
+    OPEN_STATES,
+    Channel,
+    Closure,
+    ComplaintState,
+    ContactMethod,
+    ExtensionStatus,
+    Kind,
+    Outcome,
+    Severity,
+)
+
+S = ComplaintState
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,24}$")
+
+
+def validate_phone(value: str) -> None:
+    digits = sum(ch.isdigit() for ch in value)
+    if not PHONE_RE.match(value) or not 6 <= digits <= 20:
+        raise ValidationError(
+            _("Enter a phone number of 6 to 20 digits; only digits, spaces, +, - and brackets are allowed."),
+            code="invalid_phone",
+        )
+
+
+def normalize_phone(value: str) -> str:
+    """The stored form of a phone: digits only, with a leading + kept."""
+    value = value.strip()
+    prefix = "+" if value.startswith("+") else ""
+    return prefix + "".join(ch for ch in value if ch.isdigit())
+
+
+code_validator = models.SlugField().validators[0]
+
+
+class BilingualNameMixin(models.Model):
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_zh = models.CharField(_("name (Simplified Chinese)"), max_length=120)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        language = (get_language() or "en").lower()
+        return self.name_zh if language.startswith("zh") and self.name_zh else self.name_en
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(BilingualNameMixin):
+    """A unit that must fix what a case is about; its people see only its cases."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="owned_departments", verbose_name=_("owners")
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="member_departments", verbose_name=_("members")
+    )
+    notification_email = models.EmailField(_("notification e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+
+class Category(BilingualNameMixin):
+    """What a case is about (JR/T 0169 business axis); may route new cases to a department."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
+    default_department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="routed_categories",
+        verbose_name=_("default department"),
+        help_text=_("New cases in this category are assigned here automatically."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+
+class Cause(BilingualNameMixin):
+    """Root cause recorded at resolution (JR/T 0169-2018 cause axis); the reports' Pareto."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("cause")
+        verbose_name_plural = _("causes")
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number handed out on one local day."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    @classmethod
+    def next_reference(cls, day: date) -> str:
+        """Allocate ``C-YYYYMMDD-NNNNNN`` for ``day``; the row lock makes it race-free."""
+        with transaction.atomic():
+            cls.objects.get_or_create(day=day)
+            cls.objects.filter(day=day).update(last=F("last") + 1)
+            number = cls.objects.filter(day=day).values_list("last", flat=True).get()
+        return f"C-{day:%Y%m%d}-{number:06d}"
+
+
+class ComplaintQuerySet(models.QuerySet["Complaint"]):
+    def open(self) -> ComplaintQuerySet:
+        return self.filter(state__in=OPEN_STATES)
+
+
+class Complaint(ConcurrentTransitionMixin, models.Model):
+    """One complaint, suggestion, praise or inquiry, from intake to the customer's acceptance."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPLAINT)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("category")
+    )
+    cause = models.ForeignKey(
+        Cause, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("root cause")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), max_length=10000)
+
+    customer_name = models.CharField(_("customer name"), max_length=100)
+    customer_phone = models.CharField(
+        _("customer phone"), max_length=32, blank=True, validators=[validate_phone], db_index=True
+    )
+    customer_email = models.EmailField(_("customer e-mail"), max_length=254, blank=True)
+    customer_id_number = models.CharField(_("customer ID number"), max_length=32, blank=True)
+    customer_account = models.CharField(_("customer account"), max_length=34, blank=True)
+
+    external_id = models.CharField(
+        _("external ID"), max_length=64, blank=True, default="", help_text=_("The channel system's own id.")
+    )
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    created_at = models.DateTimeField(_("logged at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        verbose_name=_("department"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_complaints",
+        verbose_name=_("assignee"),
+    )
+    state = FSMField(_("state"), default=S.NEW, choices=ComplaintState.choices, protected=True, db_index=True)
+    # Incremented by every write; a form that saw another version gets a conflict.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
+    first_response_method = models.CharField(
+        _("first response method"), max_length=20, choices=ContactMethod.choices, blank=True
+    )
+    # The resolution clock starts at receipt and restarts when a case is reopened (new facts).
+    resolution_clock_started_at = models.DateTimeField(_("resolution clock started at"), null=True, blank=True)
+    resolution_window_days = models.PositiveSmallIntegerField(
+        _("resolution window (days after the clock's first day)"), default=15
+    )
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    review_due = models.DateTimeField(_("review due"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    extension_status = models.CharField(
+        _("extension"), max_length=10, choices=ExtensionStatus.choices, blank=True, default=ExtensionStatus.NONE
+    )
+    extension_requested_days = models.PositiveSmallIntegerField(_("extension days requested"), null=True, blank=True)
+    extension_reason = models.TextField(_("extension reason"), blank=True)
+    extension_requested_at = models.DateTimeField(_("extension requested at"), null=True, blank=True)
+    extension_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("extension requested by"),
+    )
+    extension_requires_supervisor = models.BooleanField(_("extension needs a supervisor"), default=False)
+
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    resolution_summary = models.TextField(_("resolution summary"), blank=True, max_length=10000)
+    compensation = models.DecimalField(
+        _("compensation"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1-5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    review_notes = models.TextField(_("review notes"), blank=True)
+    closure = models.CharField(_("closure"), max_length=20, choices=Closure.choices, blank=True)
+    callback_attempts = models.PositiveSmallIntegerField(_("call-back attempts"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+        verbose_name=_("merged into"),
+    )
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="complaint_unique_channel_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="complaint_satisfaction_1_to_5",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "state"], name="complaint_dept_state"),
+            models.Index(fields=["category", "received_at"], name="complaint_category_received"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or "(new case)"
+
+    # --- the lifecycle: field changes only -------------------------------------------
+    @transition(field=state, source=S.NEW, target=S.ASSIGNED, permission=conditions.may_route)
+    def assign(self, *, department: Department, assignee=None) -> None:
+        self.department = department
+        self.assignee = assignee
+
+    @transition(
+        field=state, source=[S.ASSIGNED, S.IN_PROGRESS], target=S.ASSIGNED, permission=conditions.may_reassign
+    )
+    def reassign(self, *, department: Department, assignee=None) -> None:
+        self.department = department
+        self.assignee = assignee
+
+    @transition(field=state, source=S.ASSIGNED, target=S.IN_PROGRESS, permission=conditions.may_respond)
+    def respond(self, *, method: str, at) -> None:
+        if self.first_responded_at is None:
+            self.first_responded_at = at
+            self.first_response_method = method
+
+    @transition(
+        field=state,
+        source=[S.ASSIGNED, S.IN_PROGRESS],
+        target=None,
+        conditions=[conditions.extension_not_pending, conditions.resolution_deadline_not_passed],
+        permission=conditions.may_work_case,
+    )
+    def request_extension(self, *, days: int, reason: str, at, by, requires_supervisor: bool) -> None:
+        self.extension_status = ExtensionStatus.PENDING
+        self.extension_requested_days = days
+        self.extension_reason = reason
+        self.extension_requested_at = at
+        self.extension_requested_by = by
+        self.extension_requires_supervisor = requires_supervisor
+
+    @transition(
+        field=state,
+        source=[S.ASSIGNED, S.IN_PROGRESS],
+        target=None,
+        conditions=[conditions.extension_pending, conditions.resolution_deadline_not_passed],
+        permission=conditions.may_decide_extension,
+    )
+    def approve_extension(self, *, resolution_due) -> None:
+        self.resolution_window_days += self.extension_requested_days or 0
+        self.resolution_due = resolution_due
+        self.extension_status = ExtensionStatus.APPROVED
+
+    @transition(
+        field=state,
+        source=[S.ASSIGNED, S.IN_PROGRESS],
+        target=None,
+        conditions=[conditions.extension_pending],
+        permission=conditions.may_decide_extension,
+    )
+    def deny_extension(self) -> None:
+        self.extension_status = ExtensionStatus.DENIED
+
+    @transition(field=state, source=S.IN_PROGRESS, target=S.RESOLVED, permission=conditions.may_work_case)
+    def resolve(self, *, outcome: str, summary: str, cause: Cause, compensation, at, review_due) -> None:
+        self.outcome = outcome
+        self.resolution_summary = summary
+        self.cause = cause
+        self.compensation = compensation
+        self.resolved_at = at
+        self.review_due = review_due
+        self.callback_attempts = 0
+        if self.extension_status == ExtensionStatus.PENDING:
+            self.extension_status = ExtensionStatus.NONE
+
+    @transition(field=state, source=S.RESOLVED, target=None, permission=conditions.may_review)
+    def record_callback_attempt(self) -> None:
+        self.callback_attempts += 1
+
+    @transition(field=state, source=S.RESOLVED, target=S.CLOSED, permission=conditions.may_review)
+    def close(self, *, satisfaction: int, notes: str, at) -> None:
+        self.satisfaction = satisfaction
+        self.review_notes = notes
+        self.closure = Closure.ACCEPTED
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=S.RESOLVED,
+        target=S.CLOSED,
+        conditions=[conditions.may_close_unreachable],
+        permission=conditions.may_review,
+    )
+    def close_unreachable(self, *, notes: str, at) -> None:
+        self.review_notes = notes
+        self.closure = Closure.UNREACHABLE
+        self.closed_at = at
+
+    @transition(field=state, source=S.RESOLVED, target=S.IN_PROGRESS, permission=conditions.may_review)
+    def reopen(self, *, at, resolution_window_days: int, resolution_due) -> None:
+        self.reopen_count += 1
+        self.outcome = ""
+        self.resolved_at = None
+        self.review_due = None
+        self.callback_attempts = 0
+        self.extension_status = ExtensionStatus.NONE
+        self.resolution_clock_started_at = at
+        self.resolution_window_days = resolution_window_days
+        self.resolution_due = resolution_due
+
+    @transition(field=state, source=[S.NEW, S.ASSIGNED], target=S.REJECTED, permission=conditions.may_route)
+    def reject(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(field=state, source=[S.NEW, S.ASSIGNED], target=S.MERGED, permission=conditions.may_route)
+    def merge(self, *, into: Complaint, at) -> None:
+        self.duplicate_of = into
+        self.closed_at = at
+
+    @transition(field=state, source=list(OPEN_STATES), target=S.WITHDRAWN, permission=conditions.may_route)
+    def withdraw(self, *, at) -> None:
+        self.closed_at = at
+
+
+class ComplaintEventQuerySet(models.QuerySet["ComplaintEvent"]):
+    def update(self, **kwargs):
+        raise PermissionError("Complaint events are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Complaint events are append-only; they cannot be deleted.")
+
+    _raw_delete = delete
+
+
+class ComplaintEvent(models.Model):
+    """An immutable line in a case's history: a transition, a call-back attempt, an escalation."""
+
+    SYSTEM = "system"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    # The actor's username at the time, or "system"; kept even if the user is renamed.
+    actor_label = models.CharField(_("by"), max_length=150)
+    kind = models.CharField(_("event"), max_length=40)
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = ComplaintEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["complaint", "created_at"], name="event_complaint_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_state}->{self.to_state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("Complaint events are append-only; they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Complaint events are append-only; they cannot be deleted.")

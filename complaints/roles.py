@@ -1,0 +1,64 @@
+"""Who a user is to the product: role groups and department memberships, cached per request user."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+CS_STAFF = "cs_staff"
+DEPT_OWNER = "dept_owner"
+DEPT_MEMBER = "dept_member"
+SUPERVISOR = "supervisor"
+ROLE_GROUPS = (CS_STAFF, DEPT_OWNER, DEPT_MEMBER, SUPERVISOR)
+
+
+def _cached(user, name: str, compute):
+    cache = user.__dict__.setdefault("_complaint_roles_cache", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
+
+
+def group_names(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return _cached(user, "groups", lambda: frozenset(user.groups.values_list("name", flat=True)))
+
+
+def is_supervisor(user) -> bool:
+    """Supervisors (and superusers) see and may do everything a role may do."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_superuser) or SUPERVISOR in group_names(user)
+
+
+def is_cs_staff(user) -> bool:
+    return CS_STAFF in group_names(user)
+
+
+def owned_department_ids(user) -> frozenset[int]:
+    """Departments this user owns (only counts while the user is in the dept_owner group)."""
+    if DEPT_OWNER not in group_names(user):
+        return frozenset()
+    return _cached(user, "owned", lambda: frozenset(user.owned_departments.values_list("pk", flat=True)))
+
+
+def member_department_ids(user) -> frozenset[int]:
+    """Departments this user works in, as owner or member."""
+    groups = group_names(user)
+    if not groups & {DEPT_OWNER, DEPT_MEMBER}:
+        return frozenset()
+
+    def compute() -> frozenset[int]:
+        ids = set(owned_department_ids(user))
+        if DEPT_MEMBER in groups or DEPT_OWNER in groups:
+            ids.update(user.member_departments.values_list("pk", flat=True))
+        return frozenset(ids)
+
+    return _cached(user, "member", compute)
+
+
+def sees_all_cases(user) -> bool:
+    """Supervisors and customer service see every case; department people only their own."""
+    return is_supervisor(user) or is_cs_staff(user)

@@ -1,0 +1,18 @@
+"""Embedded default: SQLite, a broker that needs no server, console e-mail."""
+from .base import *  # noqa: F403
+from .base import CELERY_BROKER_URL, VAR_DIR
+
+SETTINGS_NAME = "local"
+DEBUG = True
+
+if CELERY_BROKER_URL == "filesystem://":
+    _broker = VAR_DIR / "broker"
+    for _folder in ("queue", "processed", "control"):
+        (_broker / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker / "queue"),
+        "data_folder_out": str(_broker / "queue"),
+        "processed_folder": str(_broker / "processed"),
+        "store_processed": False,
+        "control_folder": str(_broker / "control"),
+    }

@@ -1,0 +1,1 @@
+"""Reports: what supervisors read (figures, charts, PDF, improvement actions)."""

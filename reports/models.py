@@ -1,0 +1,1 @@
+"""Reports models (the biweekly report and improvement actions come with issue 6)."""

@@ -1,0 +1,1 @@
+"""Workflows: how a case moves (transitions, clocks, escalation, notifications)."""

@@ -1,0 +1,701 @@
+"""Every write to a case: intake and one service per transition.
+
+A transition service: ``atomic`` -> ``select_for_update`` -> version check -> permission ->
+``can_proceed`` -> validate -> transition -> ``save`` -> event row, all in one transaction.
+Errors are typed so that interfaces can map them: ``TransitionForbidden`` (403),
+``TransitionNotPossible`` and ``CaseChanged`` (409), ``django.core.exceptions.ValidationError``
+with a message per field (400).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import has_transition_perm
+
+from complaints import roles
+from complaints.models import (
+    Category,
+    Cause,
+    Complaint,
+    ComplaintEvent,
+    Department,
+    ReferenceCounter,
+    normalize_phone,
+)
+from complaints.states import ContactMethod, Kind, Outcome
+
+from . import policies
+from .models import SlaPolicy
+
+logger = logging.getLogger(__name__)
+
+# A channel's clock may run slightly ahead of ours; within this, "future" means "now".
+RECEIVED_AT_CLOCK_SKEW = timedelta(seconds=60)
+
+
+class WorkflowError(Exception):
+    """A transition that cannot happen; ``message`` is safe to show to the user."""
+
+    def __init__(self, message: str, *, state: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.state = state
+
+
+class TransitionForbidden(WorkflowError):
+    """This user's role may not take this transition on this case (403)."""
+
+
+class TransitionNotPossible(WorkflowError):
+    """Not possible from the case's current state, or its conditions are not met (409)."""
+
+
+class CaseChanged(WorkflowError):
+    """Someone else changed the case since the caller looked at it (409)."""
+
+
+def _label(user) -> str:
+    return user.get_username() if user is not None else ComplaintEvent.SYSTEM
+
+
+def _write_event(
+    complaint: Complaint,
+    *,
+    actor,
+    kind: str,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+    data: dict | None = None,
+    at: datetime,
+) -> ComplaintEvent:
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        created_at=at,
+        actor=actor,
+        actor_label=_label(actor),
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        data=data or {},
+    )
+
+
+def _sla(complaint: Complaint) -> policies.Sla:
+    return SlaPolicy.sla_for(kind=complaint.kind, severity=complaint.severity)
+
+
+# --- intake --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CustomerData:
+    name: str
+    phone: str = ""
+    email: str = ""
+    id_number: str = ""
+    account: str = ""
+
+
+def complaint_create(
+    *,
+    actor,
+    kind: str,
+    channel: str,
+    severity: str,
+    category: Category,
+    subject: str,
+    description: str,
+    customer: CustomerData,
+    received_at: datetime | None = None,
+    external_id: str = "",
+    now: datetime | None = None,
+) -> tuple[Complaint, bool]:
+    """Log a case and start its clocks; route it when its category has a default department.
+
+    Returns ``(case, created)``. The same ``channel`` + ``external_id`` again returns the
+    existing case with ``created=False``, also when two requests race (the unique
+    constraint decides; the loser gets the winner's case).
+    """
+    now = now or timezone.now()
+    external_id = (external_id or "").strip()
+    if external_id:
+        existing = Complaint.objects.filter(channel=channel, external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+
+    errors: dict[str, list[str]] = {}
+    if received_at is None:
+        received_at = now
+    elif timezone.is_naive(received_at):
+        errors.setdefault("received_at", []).append(_("Give a time zone (for example +08:00)."))
+    elif received_at > now + RECEIVED_AT_CLOCK_SKEW:
+        errors.setdefault("received_at", []).append(_("The time of receipt cannot be in the future."))
+    elif received_at > now:
+        received_at = now
+    if not category.is_active:
+        errors.setdefault("category", []).append(_("This category is no longer in use."))
+    if not (description or "").strip():
+        errors.setdefault("description", []).append(_("Describe what the customer is complaining about."))
+    if not (subject or "").strip():
+        errors.setdefault("subject", []).append(_("Give the case a subject."))
+    if kind == Kind.COMPLAINT and not (customer.phone.strip() or customer.email.strip()):
+        errors.setdefault("customer_phone", []).append(
+            _("A complaint needs a phone number or an e-mail address for the call-back.")
+        )
+
+    complaint = Complaint(
+        kind=kind,
+        channel=channel,
+        severity=severity,
+        category=category,
+        subject=(subject or "").strip(),
+        description=(description or "").strip(),
+        customer_name=customer.name.strip(),
+        customer_phone=customer.phone.strip(),
+        customer_email=customer.email.strip(),
+        customer_id_number=customer.id_number.strip(),
+        customer_account=customer.account.strip(),
+        external_id=external_id,
+        received_at=received_at if not errors.get("received_at") else now,
+        created_at=now,
+        created_by=actor,
+    )
+    try:
+        complaint.full_clean(exclude=["reference", "state"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    complaint.customer_phone = normalize_phone(complaint.customer_phone) if complaint.customer_phone else ""
+
+    sla = SlaPolicy.sla_for(kind=kind, severity=severity)
+    complaint.first_response_due = policies.first_response_due(received_at, sla)
+    complaint.resolution_clock_started_at = received_at
+    complaint.resolution_window_days = sla.resolution_days
+    complaint.resolution_due = policies.resolution_due(received_at, sla.resolution_days)
+
+    try:
+        with transaction.atomic():
+            complaint.reference = ReferenceCounter.next_reference(timezone.localdate(now))
+            complaint.save(force_insert=True)
+            _write_event(
+                complaint,
+                actor=actor,
+                kind="created",
+                to_state=complaint.state,
+                at=now,
+                data={"channel": channel, "kind": kind, "category": category.code},
+            )
+            department = category.default_department
+            if department is not None and department.is_active:
+                complaint.assign(department=department, assignee=None)
+                complaint.version += 1
+                complaint.save()
+                _write_event(
+                    complaint,
+                    actor=None,
+                    kind="assign",
+                    from_state="new",
+                    to_state=complaint.state,
+                    note=_("Routed by the category's default department."),
+                    data={"department": department.code},
+                    at=now,
+                )
+    except IntegrityError:
+        if external_id:
+            existing = Complaint.objects.filter(channel=channel, external_id=external_id).first()
+            if existing is not None:
+                return existing, False
+        raise
+    logger.info("case %s logged via %s", complaint.reference, channel)
+    return complaint, True
+
+
+# --- the transition runner ------------------------------------------------------------
+def _run(
+    *,
+    complaint: Complaint | int,
+    actor,
+    name: str,
+    prepare: Callable[[Complaint], dict[str, Any]] = lambda c: {},
+    note: str = "",
+    data: Callable[[Complaint], dict] | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Complaint:
+    """Lock the case, check, transition, save and write the event, in one transaction.
+
+    ``prepare`` validates the caller's input against the locked case and returns the
+    transition method's arguments; it raises ``ValidationError`` for bad input.
+    ``actor=None`` means the system, which needs no role.
+    """
+    now = now or timezone.now()
+    pk = complaint.pk if isinstance(complaint, Complaint) else complaint
+    with transaction.atomic():
+        case = Complaint.objects.select_for_update().get(pk=pk)
+        if expected_version is not None and case.version != expected_version:
+            raise CaseChanged(
+                _("Case %(reference)s was changed by someone else meanwhile; reload it and try again.")
+                % {"reference": case.reference},
+                state=case.state,
+            )
+        method = getattr(case, name)
+        meta = method._django_fsm
+        if actor is not None:
+            permission = meta.get_transition(case.state)
+            allowed = (
+                has_transition_perm(method, actor)
+                if permission is not None
+                else any(t.has_perm(case, actor) for t in meta.transitions.values())
+            )
+            if not allowed:
+                raise TransitionForbidden(
+                    _("Your role may not %(action)s this case.") % {"action": name.replace("_", " ")},
+                    state=case.state,
+                )
+        if not meta.has_transition(case.state):
+            raise TransitionNotPossible(
+                _("Cannot %(action)s a case that is %(state)s.")
+                % {"action": name.replace("_", " "), "state": case.get_state_display().lower()},
+                state=case.state,
+            )
+        unmet = [c for c in meta.get_transition(case.state).conditions if not c(case)]
+        if unmet:
+            raise TransitionNotPossible(
+                " ".join(str(getattr(c, "explanation", c.__name__)) for c in unmet), state=case.state
+            )
+        kwargs = prepare(case)
+        from_state = case.state
+        method(**kwargs)
+        case.version += 1
+        case.save()
+        _write_event(
+            case,
+            actor=actor,
+            kind=name,
+            from_state=from_state,
+            to_state=case.state,
+            note=note,
+            data=data(case) if data else {},
+            at=now,
+        )
+    logger.info("case %s: %s by %s (%s -> %s)", case.reference, name, _label(actor), from_state, case.state)
+    return case
+
+
+def _require_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [message]})
+    return value
+
+
+def _check_assignee(department: Department, assignee) -> None:
+    if assignee is None:
+        return
+    if not (
+        department.owners.filter(pk=assignee.pk).exists() or department.members.filter(pk=assignee.pk).exists()
+    ):
+        raise ValidationError({"assignee": [_("The assignee must belong to the department.")]})
+
+
+# --- one service per transition -------------------------------------------------------
+def complaint_assign(
+    *, complaint, actor, department: Department, assignee=None, expected_version=None, now=None
+) -> Complaint:
+    """Route a new case to the department that must fix it."""
+
+    def prepare(case: Complaint) -> dict:
+        if not department.is_active:
+            raise ValidationError({"department": [_("This department is no longer active.")]})
+        _check_assignee(department, assignee)
+        return {"department": department, "assignee": assignee}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="assign",
+        prepare=prepare,
+        data=lambda c: {"department": department.code, "assignee": assignee.get_username() if assignee else None},
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def complaint_reassign(
+    *, complaint, actor, department: Department, assignee=None, note: str = "", expected_version=None, now=None
+) -> Complaint:
+    """Move a case to another department or person; it waits for the new owner's response."""
+
+    def prepare(case: Complaint) -> dict:
+        if not department.is_active:
+            raise ValidationError({"department": [_("This department is no longer active.")]})
+        if (
+            actor is not None
+            and not (roles.is_supervisor(actor) or roles.is_cs_staff(actor))
+            and department.pk != case.department_id
+        ):
+            raise ValidationError(
+                {"department": [_("A department owner may only reassign within the department; ask customer service to re-route.")]}
+            )
+        _check_assignee(department, assignee)
+        return {"department": department, "assignee": assignee}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="reassign",
+        prepare=prepare,
+        note=note,
+        data=lambda c: {"department": department.code, "assignee": assignee.get_username() if assignee else None},
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def complaint_respond(
+    *, complaint, actor, method: str, message: str, expected_version=None, now=None
+) -> Complaint:
+    """The first response to the customer; stops the first-response clock."""
+    at = now or timezone.now()
+
+    def prepare(case: Complaint) -> dict:
+        if method not in ContactMethod.values:
+            raise ValidationError({"method": [_("Choose how the customer was contacted.")]})
+        _require_text(message, "message", _("Say what the customer was told."))
+        return {"method": method, "at": at}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="respond",
+        prepare=prepare,
+        note=message.strip(),
+        data=lambda c: {"method": method},
+        expected_version=expected_version,
+        now=at,
+    )
+
+
+def complaint_request_extension(
+    *, complaint, actor, days: int, reason: str, expected_version=None, now=None
+) -> Complaint:
+    """Ask to move the resolution deadline by ``days``; who must approve depends on the new window."""
+    at = now or timezone.now()
+
+    def prepare(case: Complaint) -> dict:
+        _require_text(reason, "reason", _("Say why the case needs more time."))
+        try:
+            tier = policies.extension_tier(case.resolution_window_days, int(days), _sla(case))
+        except (TypeError, ValueError):
+            sla = _sla(case)
+            raise ValidationError(
+                {
+                    "days": [
+                        _("Ask for 1 to %(max)d more days; the window may be at most %(limit)d days.")
+                        % {
+                            "max": max(sla.max_extension_days - case.resolution_window_days, 0),
+                            "limit": sla.max_extension_days,
+                        }
+                    ]
+                }
+            ) from None
+        return {
+            "days": int(days),
+            "reason": reason.strip(),
+            "at": at,
+            "by": actor,
+            "requires_supervisor": tier == "supervisor",
+        }
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="request_extension",
+        prepare=prepare,
+        note=(reason or "").strip(),
+        data=lambda c: {"days": int(days), "requires_supervisor": c.extension_requires_supervisor},
+        expected_version=expected_version,
+        now=at,
+    )
+
+
+def complaint_approve_extension(
+    *, complaint, actor, customer_notified_by: str, note: str = "", expected_version=None, now=None
+) -> Complaint:
+    """Approve the pending extension; records how the customer was told of the new deadline."""
+    previous: dict[str, str] = {}
+
+    def prepare(case: Complaint) -> dict:
+        if customer_notified_by not in ContactMethod.values:
+            raise ValidationError(
+                {"customer_notified_by": [_("Say how the customer was told of the new deadline.")]}
+            )
+        previous["resolution_due"] = case.resolution_due.isoformat() if case.resolution_due else ""
+        window = case.resolution_window_days + (case.extension_requested_days or 0)
+        return {"resolution_due": policies.resolution_due(case.resolution_clock_started_at, window)}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="approve_extension",
+        prepare=prepare,
+        note=note,
+        data=lambda c: {
+            "customer_notified_by": customer_notified_by,
+            "days": c.extension_requested_days,
+            "previous_resolution_due": previous["resolution_due"],
+            "resolution_due": c.resolution_due.isoformat(),
+        },
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def complaint_deny_extension(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
+    """Refuse the pending extension; the deadline stays."""
+
+    def prepare(case: Complaint) -> dict:
+        _require_text(reason, "reason", _("Say why the extension is refused."))
+        return {}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="deny_extension",
+        prepare=prepare,
+        note=(reason or "").strip(),
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def complaint_resolve(
+    *,
+    complaint,
+    actor,
+    outcome: str,
+    summary: str,
+    cause: Cause | None,
+    compensation: Decimal | None = None,
+    expected_version=None,
+    now=None,
+) -> Complaint:
+    """Record the decision, its root cause and any compensation; starts the review clock."""
+    at = now or timezone.now()
+
+    def prepare(case: Complaint) -> dict:
+        errors: dict[str, list[str]] = {}
+        if outcome not in Outcome.values:
+            errors["outcome"] = [_("Choose upheld, partly upheld or not upheld.")]
+        if not (summary or "").strip():
+            errors["summary"] = [_("Summarise the decision and what was done.")]
+        if cause is None:
+            errors["cause"] = [_("Choose the root cause.")]
+        if compensation is not None and compensation < 0:
+            errors["compensation"] = [_("Compensation cannot be negative.")]
+        if errors:
+            raise ValidationError(errors)
+        return {
+            "outcome": outcome,
+            "summary": summary.strip(),
+            "cause": cause,
+            "compensation": compensation,
+            "at": at,
+            "review_due": policies.review_due(at, _sla(case)),
+        }
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="resolve",
+        prepare=prepare,
+        note=(summary or "").strip(),
+        data=lambda c: {
+            "outcome": outcome,
+            "cause": cause.code if cause else None,
+            "compensation": str(compensation) if compensation is not None else None,
+        },
+        expected_version=expected_version,
+        now=at,
+    )
+
+
+def complaint_record_callback_attempt(
+    *, complaint, actor, note: str = "", expected_version=None, now=None
+) -> Complaint:
+    """A call-back that did not reach the customer."""
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="record_callback_attempt",
+        note=note,
+        data=lambda c: {"attempt": c.callback_attempts},
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def complaint_close(
+    *, complaint, actor, satisfaction: int, notes: str = "", expected_version=None, now=None
+) -> Complaint:
+    """The customer accepts the outcome on the review call-back; closes the loop."""
+    at = now or timezone.now()
+
+    def prepare(case: Complaint) -> dict:
+        try:
+            score = int(satisfaction)
+        except (TypeError, ValueError):
+            score = 0
+        if not 1 <= score <= 5:
+            raise ValidationError({"satisfaction": [_("Satisfaction is a whole number from 1 to 5.")]})
+        return {"satisfaction": score, "notes": (notes or "").strip(), "at": at}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="close",
+        prepare=prepare,
+        note=notes,
+        data=lambda c: {"satisfaction": c.satisfaction},
+        expected_version=expected_version,
+        now=at,
+    )
+
+
+def complaint_close_unreachable(
+    *, complaint, actor, notes: str = "", expected_version=None, now=None
+) -> Complaint:
+    """Close after three failed call-backs or when the review clock has run out."""
+    at = now or timezone.now()
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="close_unreachable",
+        prepare=lambda c: {"notes": (notes or "").strip(), "at": at},
+        note=notes,
+        data=lambda c: {"attempts": c.callback_attempts},
+        expected_version=expected_version,
+        now=at,
+    )
+
+
+def complaint_reopen(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
+    """The customer does not accept: back to the department with a fresh resolution clock."""
+    at = now or timezone.now()
+    previous: dict[str, str] = {}
+
+    def prepare(case: Complaint) -> dict:
+        _require_text(reason, "reason", _("Say why the customer does not accept the outcome."))
+        sla = _sla(case)
+        previous["outcome"] = case.outcome
+        return {
+            "at": at,
+            "resolution_window_days": sla.resolution_days,
+            "resolution_due": policies.resolution_due(at, sla.resolution_days),
+        }
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="reopen",
+        prepare=prepare,
+        note=(reason or "").strip(),
+        data=lambda c: {
+            "reopen_count": c.reopen_count,
+            "previous_outcome": previous["outcome"],
+            "resolution_due": c.resolution_due.isoformat(),
+        },
+        expected_version=expected_version,
+        now=at,
+    )
+
+
+def complaint_reject(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
+    """Not a case the bank handles (for example not a complaint about the bank)."""
+    at = now or timezone.now()
+
+    def prepare(case: Complaint) -> dict:
+        _require_text(reason, "reason", _("Say why the case is rejected."))
+        return {"at": at}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="reject",
+        prepare=prepare,
+        note=(reason or "").strip(),
+        expected_version=expected_version,
+        now=at,
+    )
+
+
+def complaint_merge(*, complaint, actor, into: Complaint, expected_version=None, now=None) -> Complaint:
+    """A repeat of another open case: fold it in; the other case carries on."""
+    at = now or timezone.now()
+
+    def prepare(case: Complaint) -> dict:
+        target = Complaint.objects.filter(pk=into.pk).first()
+        if target is None or target.pk == case.pk:
+            raise ValidationError({"into": [_("Choose another case to merge into.")]})
+        if target.state not in ("new", "assigned", "in_progress", "resolved"):
+            raise ValidationError({"into": [_("The case to merge into must still be open.")]})
+        return {"into": target, "at": at}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="merge",
+        prepare=prepare,
+        data=lambda c: {"into": into.reference},
+        expected_version=expected_version,
+        now=at,
+    )
+
+
+def complaint_withdraw(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
+    """The customer withdraws; handling ends the day the withdrawal is received."""
+    at = now or timezone.now()
+
+    def prepare(case: Complaint) -> dict:
+        _require_text(reason, "reason", _("Record what the customer said."))
+        return {"at": at}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="withdraw",
+        prepare=prepare,
+        note=(reason or "").strip(),
+        expected_version=expected_version,
+        now=at,
+    )
+
+
+# Transition name -> its service; interfaces look transitions up here.
+TRANSITION_SERVICES: dict[str, Callable[..., Complaint]] = {
+    "assign": complaint_assign,
+    "reassign": complaint_reassign,
+    "respond": complaint_respond,
+    "request_extension": complaint_request_extension,
+    "approve_extension": complaint_approve_extension,
+    "deny_extension": complaint_deny_extension,
+    "resolve": complaint_resolve,
+    "record_callback_attempt": complaint_record_callback_attempt,
+    "close": complaint_close,
+    "close_unreachable": complaint_close_unreachable,
+    "reopen": complaint_reopen,
+    "reject": complaint_reject,
+    "merge": complaint_merge,
+    "withdraw": complaint_withdraw,
+}
