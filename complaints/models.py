@@ -301,10 +301,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.assignee = assignee
 
     @transition(field=state, source=S.ASSIGNED, target=S.IN_PROGRESS, permission=conditions.may_respond)
-    def respond(self, *, method: str, at) -> None:
+    def respond(self, *, contact_method: str, at) -> None:
         if self.first_responded_at is None:
             self.first_responded_at = at
-            self.first_response_method = method
+            self.first_response_method = contact_method
 
     @transition(
         field=state,

@@ -373,7 +373,7 @@ def complaint_respond(
         if method not in ContactMethod.values:
             raise ValidationError({"method": [_("Choose how the customer was contacted.")]})
         _require_text(message, "message", _("Say what the customer was told."))
-        return {"method": method, "at": at}
+        return {"contact_method": method, "at": at}
 
     return _run(
         complaint=complaint,

@@ -124,6 +124,10 @@ REPORT_SURGE_FACTOR = env_int("REPORT_SURGE_FACTOR", 2)
 # Escalation sweep period in seconds.
 ESCALATION_SWEEP_SECONDS = env_int("ESCALATION_SWEEP_SECONDS", 300)
 
+# --- REST API (owned by the API: complaints/api/) ------------------------------------
+REST_FRAMEWORK: dict = {}
+SPECTACULAR_SETTINGS: dict = {}
+
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
