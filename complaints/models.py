@@ -222,6 +222,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     review_due = models.DateTimeField(_("review due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
+    # Written by the escalation sweep (workflows.escalation); reset when a deadline moves.
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0, db_index=True)
+    escalated_at = models.DateTimeField(_("last escalated at"), null=True, blank=True)
+
     extension_status = models.CharField(
         _("extension"), max_length=10, choices=ExtensionStatus.choices, blank=True, default=ExtensionStatus.NONE
     )

@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_int, env_list, env_str
@@ -140,7 +141,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "escalation-sweep": {
+        "task": "workflows.tasks.escalation_sweep",
+        "schedule": float(ESCALATION_SWEEP_SECONDS),
+    },
+    # Runs every Monday at 07:00 local; the task itself acts only on period boundaries
+    # (every other Monday counted from REPORT_FIRST_PERIOD_START).
+    "biweekly-report": {
+        "task": "reports.tasks.generate_biweekly_report",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 LOGGING = {
