@@ -126,8 +126,43 @@ REPORT_SURGE_FACTOR = env_int("REPORT_SURGE_FACTOR", 2)
 ESCALATION_SWEEP_SECONDS = env_int("ESCALATION_SWEEP_SECONDS", 300)
 
 # --- REST API (owned by the API: complaints/api/) ------------------------------------
-REST_FRAMEWORK: dict = {}
-SPECTACULAR_SETTINGS: dict = {}
+REST_FRAMEWORK: dict = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["complaints.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["complaints.api.throttling.TokenClientRateThrottle"],
+    # Token clients (channel systems) per token; token requests per client address.
+    "DEFAULT_THROTTLE_RATES": {
+        "token_client": env_str("API_TOKEN_CLIENT_RATE", "6000/minute"),
+        "token_login": env_str("API_TOKEN_LOGIN_RATE", "20/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "complaints.api.exceptions.exception_handler",
+}
+SPECTACULAR_SETTINGS: dict = {
+    "TITLE": "Complaint engine API",
+    "DESCRIPTION": "Intake, reads and lifecycle transitions of cases, for the bank's channel systems.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStateEnum": "complaints.states.ComplaintState",
+        "KindEnum": "complaints.states.Kind",
+        "ChannelEnum": "complaints.states.Channel",
+        "SeverityEnum": "complaints.states.Severity",
+        "OutcomeEnum": "complaints.states.Outcome",
+        "ContactMethodEnum": "complaints.states.ContactMethod",
+        "ClosureEnum": "complaints.states.Closure",
+        "ExtensionStatusEnum": "complaints.states.ExtensionStatus",
+    },
+}
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
