@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -93,7 +93,10 @@ def _summary(errors: Mapping[str, list[str]]) -> str:
 def exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's exception handler: every error in the one shape, never an HTML page."""
     headers: dict[str, str] = {}
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        # Django enforces settings.DATA_UPLOAD_MAX_MEMORY_SIZE when DRF reads the body.
+        exc = RequestTooLarge()
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

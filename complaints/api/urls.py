@@ -1,2 +1,28 @@
 """REST API routes under /api/v1/ (PRODUCT section 5)."""
-urlpatterns: list = []
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+from .exceptions import not_found
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("complaints/", views.ComplaintCollectionView.as_view(), name="api-complaints"),
+    path("complaints/<str:reference>/", views.ComplaintDetailView.as_view(), name="api-complaint"),
+    path("complaints/<str:reference>/events/", views.ComplaintEventsView.as_view(), name="api-complaint-events"),
+    *[
+        path(
+            f"complaints/<str:reference>/transitions/{name}/",
+            view.as_view(),
+            name=f"api-complaint-{name.replace('_', '-')}",
+        )
+        for name, view in views.TRANSITION_VIEWS.items()
+    ],
+    path("departments/", views.DepartmentListView.as_view(), name="api-departments"),
+    path("categories/", views.CategoryListView.as_view(), name="api-categories"),
+    path("causes/", views.CauseListView.as_view(), name="api-causes"),
+    # Anything else under /api/v1/ is a JSON 404, never an HTML page.
+    re_path(r"^.*$", not_found),
+]

@@ -1,0 +1,30 @@
+"""Who may call what: role checks that sit before the selectors' visibility rules."""
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+
+from complaints import roles
+
+
+class MayLogCases(BasePermission):
+    """Intake: customer service, supervisors, and channel systems (cs_staff-like service accounts).
+
+    Department people handle cases; they do not log them.
+    """
+
+    message = _("Only customer service, supervisors and channel systems may log cases.")
+
+    def has_permission(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        return roles.is_cs_staff(request.user) or roles.is_supervisor(request.user)
+
+
+class IsSupervisor(BasePermission):
+    """Supervisors (and superusers) only: the improvement reports."""
+
+    message = _("Only supervisors may read reports.")
+
+    def has_permission(self, request, view) -> bool:
+        return roles.is_supervisor(request.user)

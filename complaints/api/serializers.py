@@ -1,0 +1,397 @@
+"""What goes in and out of the API: intake, case views, events, reference data, one serializer per transition.
+
+Write fields take stable codes (department, category, cause), references (cases) and
+usernames (assignees). Customer PII is masked unless the view says the user may see it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from complaints import masking, selectors
+from complaints.models import Category, Cause, Complaint, ComplaintEvent, Department
+from complaints.states import Channel, ComplaintState, ContactMethod, Kind, Outcome, Severity
+
+ORDERINGS = ("-received_at", "received_at", "-reference", "reference")
+MAX_PAGE_SIZE = 200
+
+
+# --- errors (documentation of the one shape in exceptions.py) -------------------------
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text=_("What went wrong, for people."))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Messages per input field; nested fields are named with dots (customer.phone)."),
+    )
+    state = serializers.ChoiceField(
+        choices=ComplaintState.choices,
+        required=False,
+        help_text=_("With 409 only: the case's current state."),
+    )
+
+
+# --- reference data ----------------------------------------------------------------------
+class DepartmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text=_("The name in the request's language."))
+
+    class Meta:
+        model = Department
+        fields = ["code", "name", "name_en", "name_zh", "is_active"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text=_("The name in the request's language."))
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    default_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "name_en", "name_zh", "parent", "default_department", "is_active"]
+
+
+class CauseSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text=_("The name in the request's language."))
+
+    class Meta:
+        model = Cause
+        fields = ["code", "name", "name_en", "name_zh", "is_active"]
+
+
+# --- customer ----------------------------------------------------------------------------
+class CustomerSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    account = serializers.CharField(max_length=34, required=False, allow_blank=True, default="")
+
+
+class CustomerOutSerializer(serializers.Serializer):
+    """The customer as shown: masked unless the user may handle the case."""
+
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    id_number = serializers.CharField()
+    account = serializers.CharField()
+    masked = serializers.BooleanField(help_text=_("True when the values are masked."))
+
+
+def customer_of(complaint: Complaint, *, show_pii: bool) -> dict[str, Any]:
+    if show_pii:
+        return {
+            "name": complaint.customer_name,
+            "phone": complaint.customer_phone,
+            "email": complaint.customer_email,
+            "id_number": complaint.customer_id_number,
+            "account": complaint.customer_account,
+            "masked": False,
+        }
+    return {
+        "name": masking.mask_name(complaint.customer_name),
+        "phone": masking.mask_phone(complaint.customer_phone),
+        "email": masking.mask_email(complaint.customer_email),
+        "id_number": masking.mask_id_number(complaint.customer_id_number),
+        "account": masking.mask_account(complaint.customer_account),
+        "masked": True,
+    }
+
+
+# --- intake ------------------------------------------------------------------------------
+class ComplaintIntakeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.COMPLAINT)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.all(), help_text=_("A category code.")
+    )
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=10000)
+    received_at = serializers.DateTimeField(
+        required=False,
+        help_text=_("When the bank received it; may be in the past, never in the future. Default: now."),
+    )
+    external_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The channel system's own id; the same channel and external_id again returns the existing case."),
+    )
+    customer = CustomerSerializer()
+
+
+# Service field names (model fields) -> API field names, for the service's own messages.
+INTAKE_ERROR_FIELDS = {
+    "customer_name": "customer.name",
+    "customer_phone": "customer.phone",
+    "customer_email": "customer.email",
+    "customer_id_number": "customer.id_number",
+    "customer_account": "customer.account",
+}
+
+
+# --- cases -------------------------------------------------------------------------------
+class ComplaintListSerializer(serializers.ModelSerializer):
+    """A case in a list: customer details always masked."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    customer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "reference",
+            "kind",
+            "channel",
+            "severity",
+            "state",
+            "category",
+            "department",
+            "assignee",
+            "subject",
+            "received_at",
+            "first_response_due",
+            "first_responded_at",
+            "resolution_due",
+            "resolved_at",
+            "review_due",
+            "closed_at",
+            "escalation_level",
+            "version",
+            "customer",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CustomerOutSerializer)
+    def get_customer(self, complaint: Complaint) -> dict[str, Any]:
+        return customer_of(complaint, show_pii=False)
+
+
+class ComplaintDetailSerializer(ComplaintListSerializer):
+    """One case: full customer details only for people who may handle it."""
+
+    cause = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    merged_into = serializers.SlugRelatedField(
+        source="duplicate_of", slug_field="reference", read_only=True, allow_null=True
+    )
+    transitions = serializers.SerializerMethodField(
+        help_text=_("Transitions this user may take on the case now.")
+    )
+
+    class Meta(ComplaintListSerializer.Meta):
+        fields = [
+            *ComplaintListSerializer.Meta.fields,
+            "description",
+            "external_id",
+            "created_at",
+            "cause",
+            "outcome",
+            "resolution_summary",
+            "compensation",
+            "satisfaction",
+            "review_notes",
+            "closure",
+            "callback_attempts",
+            "reopen_count",
+            "extension_status",
+            "extension_requested_days",
+            "extension_reason",
+            "first_response_method",
+            "merged_into",
+            "transitions",
+        ]
+        read_only_fields = fields
+
+    def _user(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    @extend_schema_field(CustomerOutSerializer)
+    def get_customer(self, complaint: Complaint) -> dict[str, Any]:
+        return customer_of(complaint, show_pii=selectors.user_may_see_pii(self._user(), complaint))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_transitions(self, complaint: Complaint) -> list[str]:
+        user = self._user()
+        return selectors.available_transitions(complaint, user) if user is not None else []
+
+
+class ComplaintEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label", read_only=True, help_text=_("Username, or system."))
+    data = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["id", "created_at", "actor", "kind", "from_state", "to_state", "note", "data"]
+        read_only_fields = fields
+
+
+class ComplaintListQuerySerializer(serializers.Serializer):
+    """The list's query parameters."""
+
+    state = serializers.ChoiceField(choices=ComplaintState.choices, required=False)
+    department = serializers.CharField(max_length=40, required=False, help_text=_("A department code."))
+    category = serializers.CharField(max_length=40, required=False, help_text=_("A category code."))
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    overdue = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("true: a running clock (first response, resolution or review) is past its deadline."),
+    )
+    received_after = serializers.DateTimeField(required=False, help_text=_("Received at or after this time."))
+    received_before = serializers.DateTimeField(required=False, help_text=_("Received before this time."))
+    ordering = serializers.ChoiceField(choices=[(o, o) for o in ORDERINGS], default="-received_at")
+    page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, required=False)
+    cursor = serializers.CharField(max_length=400, required=False, help_text=_("From a previous page's next or previous link."))
+
+
+# --- transitions: one request serializer each -------------------------------------------
+class TransitionSerializer(serializers.Serializer):
+    """Fields common to every transition; subclasses add the service's keyword arguments."""
+
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=_("The case version you saw; if the case changed since, the answer is 409."),
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {name: value for name, value in self.validated_data.items() if name != "version"}
+
+
+class UsernameField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            slug_field="username", queryset=get_user_model().objects.filter(is_active=True), **kwargs
+        )
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class VisibleCaseField(serializers.SlugRelatedField):
+    """A case reference, looked up among the cases the requesting user may see."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="reference", **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return selectors.complaint_list_for_user(getattr(request, "user", None))
+
+
+def _department_field() -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code", queryset=Department.objects.all(), help_text=_("A department code.")
+    )
+
+
+def _text(max_length: int = 10000, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, **kwargs)
+
+
+class AssignTransitionSerializer(TransitionSerializer):
+    department = _department_field()
+    assignee = UsernameField(required=False, allow_null=True, default=None, help_text=_("A username."))
+
+
+class ReassignTransitionSerializer(TransitionSerializer):
+    department = _department_field()
+    assignee = UsernameField(required=False, allow_null=True, default=None, help_text=_("A username."))
+    note = _text(required=False, allow_blank=True, default="")
+
+
+class RespondTransitionSerializer(TransitionSerializer):
+    method = serializers.ChoiceField(choices=ContactMethod.choices, help_text=_("How the customer was contacted."))
+    message = _text(help_text=_("What the customer was told."))
+
+
+class RequestExtensionTransitionSerializer(TransitionSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=365)
+    reason = _text()
+
+
+class ApproveExtensionTransitionSerializer(TransitionSerializer):
+    customer_notified_by = serializers.ChoiceField(
+        choices=ContactMethod.choices, help_text=_("How the customer was told of the new deadline.")
+    )
+    note = _text(required=False, allow_blank=True, default="")
+
+
+class DenyExtensionTransitionSerializer(TransitionSerializer):
+    reason = _text()
+
+
+class ResolveTransitionSerializer(TransitionSerializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    summary = _text()
+    cause = serializers.SlugRelatedField(
+        slug_field="code", queryset=Cause.objects.filter(is_active=True), help_text=_("A root-cause code.")
+    )
+    compensation = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+
+
+class RecordCallbackAttemptTransitionSerializer(TransitionSerializer):
+    note = _text(required=False, allow_blank=True, default="")
+
+
+class CloseTransitionSerializer(TransitionSerializer):
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    notes = _text(required=False, allow_blank=True, default="")
+
+
+class CloseUnreachableTransitionSerializer(TransitionSerializer):
+    notes = _text(required=False, allow_blank=True, default="")
+
+
+class ReopenTransitionSerializer(TransitionSerializer):
+    reason = _text()
+
+
+class RejectTransitionSerializer(TransitionSerializer):
+    reason = _text()
+
+
+class MergeTransitionSerializer(TransitionSerializer):
+    into = VisibleCaseField(help_text=_("The reference of the open case to merge into."))
+
+
+class WithdrawTransitionSerializer(TransitionSerializer):
+    reason = _text()
+
+
+TRANSITION_SERIALIZERS: dict[str, type[TransitionSerializer]] = {
+    "assign": AssignTransitionSerializer,
+    "reassign": ReassignTransitionSerializer,
+    "respond": RespondTransitionSerializer,
+    "request_extension": RequestExtensionTransitionSerializer,
+    "approve_extension": ApproveExtensionTransitionSerializer,
+    "deny_extension": DenyExtensionTransitionSerializer,
+    "resolve": ResolveTransitionSerializer,
+    "record_callback_attempt": RecordCallbackAttemptTransitionSerializer,
+    "close": CloseTransitionSerializer,
+    "close_unreachable": CloseUnreachableTransitionSerializer,
+    "reopen": ReopenTransitionSerializer,
+    "reject": RejectTransitionSerializer,
+    "merge": MergeTransitionSerializer,
+    "withdraw": WithdrawTransitionSerializer,
+}
+
+
+class TokenCredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send as: Authorization: Token <token>"))

@@ -1,0 +1,283 @@
+"""API views: parse, authorize, call one selector or service, render. Nothing else happens here."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from complaints import selectors
+from complaints.models import Category, Cause, Complaint, Department
+from workflows import services
+
+from . import serializers as s
+from .exceptions import Conflict
+from .pagination import ComplaintCursorPagination
+from .permissions import MayLogCases
+from .throttling import TokenLoginRateThrottle
+
+REFERENCE = OpenApiParameter(
+    "reference", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("The case reference, e.g. C-20260105-000001.")
+)
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The documented error responses of an operation, all in the one error shape."""
+    descriptions = {
+        400: "Invalid input; a message per field.",
+        401: "Not authenticated.",
+        403: "Not allowed for this role.",
+        404: "Not found, or not visible to this user.",
+        409: "Not possible from the current state, or changed meanwhile; the body has the current state.",
+        413: "Request body too large.",
+        415: "Unsupported media type; send JSON.",
+        429: "Too many requests.",
+    }
+    return {code: OpenApiResponse(s.ErrorSerializer, description=descriptions[code]) for code in codes}
+
+
+READ_ERRORS = (401, 403, 429)
+WRITE_ERRORS = (400, 401, 403, 413, 415, 429)
+
+
+def _raise_service_validation(exc: DjangoValidationError, renames: dict[str, str] | None = None) -> None:
+    """A service's per-field messages as a 400, with the service's field names mapped to the API's."""
+    renames = renames or {}
+    if hasattr(exc, "error_dict"):
+        detail = {renames.get(field, field): messages for field, messages in exc.message_dict.items()}
+    else:
+        detail = {"non_field_errors": exc.messages}
+    raise ApiValidationError(detail) from exc
+
+
+# --- auth --------------------------------------------------------------------------------
+class TokenView(APIView):
+    """Exchange a username and password for the user's API token (channel systems)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenLoginRateThrottle]
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=s.TokenCredentialsSerializer,
+        responses={200: s.TokenSerializer, **errors(400, 413, 415, 429)},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = s.TokenCredentialsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise ApiValidationError({"non_field_errors": [_("Unable to log in with the given username and password.")]})
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+# --- cases -------------------------------------------------------------------------------
+def _filtered_cases(user, query: dict[str, Any]):
+    queryset = selectors.complaint_list_for_user(user)
+    if query.get("state"):
+        queryset = queryset.filter(state=query["state"])
+    if query.get("department"):
+        queryset = queryset.filter(department__code=query["department"])
+    if query.get("category"):
+        queryset = queryset.filter(category__code=query["category"])
+    if query.get("kind"):
+        queryset = queryset.filter(kind=query["kind"])
+    if query.get("received_after"):
+        queryset = queryset.filter(received_at__gte=query["received_after"])
+    if query.get("received_before"):
+        queryset = queryset.filter(received_at__lt=query["received_before"])
+    if query.get("overdue") is not None:
+        overdue = selectors.overdue_q(timezone.now())
+        queryset = queryset.filter(overdue) if query["overdue"] else queryset.exclude(overdue)
+    return queryset
+
+
+class ComplaintCollectionView(generics.GenericAPIView):
+    """Cases visible to the user (GET) and intake from channels (POST)."""
+
+    permission_classes = [IsAuthenticated, MayLogCases]
+    pagination_class = ComplaintCursorPagination
+    serializer_class = s.ComplaintListSerializer
+
+    def get_queryset(self):
+        return selectors.complaint_list_for_user(self.request.user)
+
+    @extend_schema(
+        operation_id="complaints_list",
+        parameters=[s.ComplaintListQuerySerializer],
+        responses={200: s.ComplaintListSerializer(many=True), **errors(400, *READ_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.ComplaintListQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        self.ordering = query.validated_data["ordering"]
+        queryset = _filtered_cases(request.user, query.validated_data)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(s.ComplaintListSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="complaints_create",
+        request=s.ComplaintIntakeSerializer,
+        responses={
+            201: OpenApiResponse(s.ComplaintDetailSerializer, description="Logged; deadlines are running."),
+            200: OpenApiResponse(
+                s.ComplaintDetailSerializer, description="This channel and external_id were logged before."
+            ),
+            **errors(*WRITE_ERRORS),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        intake = s.ComplaintIntakeSerializer(data=request.data)
+        intake.is_valid(raise_exception=True)
+        data = dict(intake.validated_data)
+        customer = services.CustomerData(**data.pop("customer"))
+        try:
+            case, created = services.complaint_create(actor=request.user, customer=customer, **data)
+        except DjangoValidationError as exc:
+            _raise_service_validation(exc, s.INTAKE_ERROR_FIELDS)
+        body = s.ComplaintDetailSerializer(case, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _visible_case(request: Request, reference: str) -> Complaint:
+    try:
+        return selectors.complaint_get_for_user(request.user, reference=reference)
+    except Complaint.DoesNotExist:
+        raise NotFound(_("No such case.")) from None
+
+
+class ComplaintDetailView(APIView):
+    """One case; customer details in full only for people who may handle it."""
+
+    @extend_schema(
+        operation_id="complaints_retrieve",
+        parameters=[REFERENCE],
+        responses={200: s.ComplaintDetailSerializer, **errors(404, *READ_ERRORS)},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _visible_case(request, reference)
+        return Response(s.ComplaintDetailSerializer(case, context={"request": request}).data)
+
+
+class ComplaintEventsView(APIView):
+    """A case's history, oldest first."""
+
+    @extend_schema(
+        operation_id="complaints_events_list",
+        parameters=[REFERENCE],
+        responses={200: s.ComplaintEventSerializer(many=True), **errors(404, *READ_ERRORS)},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _visible_case(request, reference)
+        events = selectors.complaint_events_for_user(request.user, case)
+        return Response(s.ComplaintEventSerializer(events, many=True).data)
+
+
+class TransitionView(APIView):
+    """Base of the per-transition views: one service call, the case back, typed errors mapped."""
+
+    transition: str = ""
+    serializer_class: type[s.TransitionSerializer] = s.TransitionSerializer
+
+    def post(self, request: Request, reference: str) -> Response:
+        case = _visible_case(request, reference)
+        serializer = self.serializer_class(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        service = services.TRANSITION_SERVICES[self.transition]
+        try:
+            case = service(
+                complaint=case,
+                actor=request.user,
+                expected_version=serializer.validated_data.get("version"),
+                **serializer.service_kwargs(),
+            )
+        except services.TransitionForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except (services.TransitionNotPossible, services.CaseChanged) as exc:
+            raise Conflict(exc.message, state=exc.state) from exc
+        except DjangoValidationError as exc:
+            _raise_service_validation(exc)
+        return Response(s.ComplaintDetailSerializer(case, context={"request": request}).data)
+
+
+def _transition_view(name: str) -> type[TransitionView]:
+    serializer = s.TRANSITION_SERIALIZERS[name]
+    service = services.TRANSITION_SERVICES[name]
+
+    @extend_schema(
+        operation_id=f"complaints_transitions_{name}",
+        summary=(service.__doc__ or name).strip().splitlines()[0],
+        parameters=[REFERENCE],
+        request=serializer,
+        responses={200: s.ComplaintDetailSerializer, **errors(404, 409, *WRITE_ERRORS)},
+        tags=["transitions"],
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        return TransitionView.post(self, request, reference)
+
+    return type(
+        f"{serializer.__name__.removesuffix('Serializer')}View",
+        (TransitionView,),
+        {"transition": name, "serializer_class": serializer, "__doc__": service.__doc__, "post": post},
+    )
+
+
+TRANSITION_VIEWS: dict[str, type[TransitionView]] = {name: _transition_view(name) for name in services.TRANSITION_SERVICES}
+
+
+# --- reference data ----------------------------------------------------------------------
+class DepartmentListView(generics.ListAPIView):
+    """Departments, with the stable codes that write fields take."""
+
+    serializer_class = s.DepartmentSerializer
+    queryset = Department.objects.order_by("code")
+    pagination_class = None
+
+    @extend_schema(responses={200: s.DepartmentSerializer(many=True), **errors(*READ_ERRORS)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class CategoryListView(generics.ListAPIView):
+    """Categories, with the stable codes that intake's ``category`` takes."""
+
+    serializer_class = s.CategorySerializer
+    queryset = Category.objects.select_related("parent", "default_department").order_by("code")
+    pagination_class = None
+
+    @extend_schema(responses={200: s.CategorySerializer(many=True), **errors(*READ_ERRORS)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class CauseListView(generics.ListAPIView):
+    """Root causes, with the stable codes that ``resolve`` takes."""
+
+    serializer_class = s.CauseSerializer
+    queryset = Cause.objects.order_by("code")
+    pagination_class = None
+
+    @extend_schema(responses={200: s.CauseSerializer(many=True), **errors(*READ_ERRORS)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
