@@ -27,7 +27,16 @@ def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_
     default = settings.DATABASES["default"]
     default.update(config)
     default["OPTIONS"] = {}
-    default["TEST"] = {"NAME": "test_complaints"}
+    default.setdefault("TEST", {})["NAME"] = "test_complaints"
+    # A connection object made before this point still speaks SQLite: drop it.
+    from django.db import connections
+
+    try:
+        connections["default"].close()
+        del connections["default"]
+    except AttributeError:
+        pass
+    assert connections["default"].vendor == "postgresql"
 
 
 @pytest.fixture(scope="session")

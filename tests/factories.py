@@ -77,7 +77,28 @@ class World:
     outsider: User  # staff with no role
 
 
+def ensure_reference_data() -> None:
+    """Roles, causes and policies from the data migrations (a transactional test's flush removes them)."""
+    import importlib
+
+    from django.contrib.auth.models import Permission
+
+    from workflows.models import SlaPolicy
+
+    roles = importlib.import_module("complaints.migrations.0002_roles_causes_event_guard")
+    for name, codenames in roles.ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="complaints", codename__in=codenames))
+    for code, name_en, name_zh in roles.CAUSES:
+        Cause.objects.get_or_create(code=code, defaults={"name_en": name_en, "name_zh": name_zh})
+    policies = importlib.import_module("workflows.migrations.0002_default_policies")
+    for kind in policies.KINDS:
+        for severity in policies.SEVERITIES:
+            SlaPolicy.objects.get_or_create(kind=kind, severity=severity)
+
+
 def make_world() -> World:
+    ensure_reference_data()
     retail = DepartmentFactory(code="retail")
     cards = DepartmentFactory(code="cards")
     owner = UserFactory(username="owner", roles=["dept_owner"])
