@@ -286,6 +286,23 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["department", "state"], name="complaint_dept_state"),
             models.Index(fields=["category", "received_at"], name="complaint_category_received"),
+            # The escalation sweep's reads (workflows.escalation): only cases whose clock runs.
+            models.Index(
+                fields=["first_response_due"],
+                condition=Q(state__in=["new", "assigned"], first_responded_at__isnull=True),
+                name="complaint_first_resp_open",
+            ),
+            models.Index(
+                fields=["resolution_due"],
+                condition=Q(state__in=["new", "assigned", "in_progress"]),
+                name="complaint_resolution_open",
+            ),
+            models.Index(
+                fields=["resolution_window_days", "resolution_due"],
+                condition=Q(state__in=["new", "assigned", "in_progress"]),
+                name="complaint_res_window_open",
+            ),
+            models.Index(fields=["review_due"], condition=Q(state="resolved"), name="complaint_review_open"),
         ]
 
     def __str__(self) -> str:

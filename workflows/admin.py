@@ -1,9 +1,10 @@
-"""Admin for how cases move: service-level policies (supervisors may change them)."""
+"""Admin for how cases move: service-level policies, escalations and their e-mails (read-only)."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import SlaPolicy
+from .models import Escalation, NotificationLog, SlaPolicy
 
 
 @admin.register(SlaPolicy)
@@ -25,3 +26,60 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class EscalationLevelFilter(admin.SimpleListFilter):
+    """Filter cases by ``escalation_level``; "escalated to supervisors" is level 3."""
+
+    title = _("escalation")
+    parameter_name = "escalation"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("none", _("not escalated")),
+            ("any", _("escalated (any level)")),
+            ("1", _("warning")),
+            ("2", _("overdue")),
+            ("3", _("escalated to supervisors")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "none":
+            return queryset.filter(escalation_level=0)
+        if value == "any":
+            return queryset.filter(escalation_level__gte=1)
+        if value in {"1", "2", "3"}:
+            return queryset.filter(escalation_level=int(value))
+        return queryset
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the sweep and the e-mail task only."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ("complaint", "clock", "level", "due", "created_at")
+    list_filter = ("clock", "level")
+    date_hierarchy = "created_at"
+    search_fields = ("complaint__reference",)
+    list_select_related = ("complaint",)
+    show_full_result_count = False
+
+
+@admin.register(NotificationLog)
+class NotificationLogAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "email", "language", "status", "attempts", "sent_at")
+    list_filter = ("status", "language")
+    search_fields = ("email", "key")
+    show_full_result_count = False

@@ -1,9 +1,12 @@
-"""How a case moves, as data: service-level policies per kind and severity."""
+"""How a case moves, as data: service-level policies, escalation claims and the notification log."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.states import Kind, Severity
@@ -73,3 +76,97 @@ class SlaPolicy(models.Model):
         """The policy for a kind and severity; the built-in defaults when no row exists."""
         policy = cls.objects.filter(kind=kind, severity=severity).first()
         return policy.as_sla() if policy else DEFAULT_SLA
+
+
+class Clock(models.TextChoices):
+    """The clocks that have an escalation ladder (PRODUCT section 3)."""
+
+    FIRST_RESPONSE = "first_response", _("First response")
+    RESOLUTION = "resolution", _("Resolution")
+    REVIEW = "review", _("Review call-back")
+
+
+class EscalationLevel(models.IntegerChoices):
+    WARNING = 1, _("Warning")
+    OVERDUE = 2, _("Overdue")
+    SUPERVISORS = 3, _("Escalated to supervisors")
+
+
+class Escalation(models.Model):
+    """The claim for one step of a ladder: at most one row per case, clock, deadline and level.
+
+    The sweep inserts these with "on conflict do nothing" in the same transaction as the
+    step's ``ComplaintEvent``; the unique constraint is what makes a step happen exactly
+    once however many workers sweep at the same time. A moved deadline has another
+    ``due`` and so a fresh ladder.
+    """
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, related_name="escalations", verbose_name=_("case")
+    )
+    clock = models.CharField(_("clock"), max_length=20, choices=Clock.choices)
+    due = models.DateTimeField(_("deadline"))
+    level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
+    created_at = models.DateTimeField(_("escalated at"), default=timezone.now)
+    # The sweep run that claimed the step; its notifications are grouped per recipient.
+    sweep = models.CharField(_("sweep"), max_length=32, db_index=True, editable=False)
+    # The notification task (Celery task id) that took this step over for e-mailing; empty
+    # until then. A sweep killed before it enqueued its notifications leaves it empty, and a
+    # later sweep enqueues them.
+    notify_batch = models.CharField(_("notification batch"), max_length=64, blank=True, default="", editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "clock", "due", "level"], name="escalation_unique_step"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(notify_batch=""), name="escalation_not_notified"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_clock_display()} / {self.get_level_display()}"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class NotificationLog(models.Model):
+    """One e-mail to one recipient; ``key`` makes sending idempotent (a retry never sends twice)."""
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    email = models.EmailField(_("e-mail address"))
+    language = models.CharField(_("language"), max_length=10)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    escalation_ids = models.JSONField(_("escalations"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The error class only: messages from mail servers may quote addresses.
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return self.key

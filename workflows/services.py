@@ -32,7 +32,7 @@ from complaints.models import (
 )
 from complaints.states import ContactMethod, Kind, Outcome
 
-from . import policies
+from . import escalation, policies
 from .models import SlaPolicy
 
 logger = logging.getLogger(__name__)
@@ -277,7 +277,10 @@ def _run(
             )
         kwargs = prepare(case)
         from_state = case.state
+        running = escalation.running_deadlines(case)
         method(**kwargs)
+        if escalation.running_deadlines(case) != running:  # a clock stopped or a deadline moved
+            case.escalation_level, case.escalated_at = escalation.level_after_clock_change(case)
         case.version += 1
         case.save()
         _write_event(

@@ -1,0 +1,357 @@
+"""The escalation ladder: a sweep that finds the steps that are due and claims each exactly once.
+
+The ladder (PRODUCT section 3), per clock and deadline (``due``):
+
+========  ==========================================  ==========================  ==================
+level     first response                              resolution                  notifies
+========  ==========================================  ==========================  ==================
+1         ``warning_percent`` of the window gone       same                        assignee, members
+2         deadline passed (``now > due``)              same                        department owners
+3         more than 24 h past the deadline             more than 2 days past       supervisors
+========  ==========================================  ==========================  ==================
+
+The review (call-back) clock has one step, recorded as level 3: when it has run out
+(``now > review_due``) the supervisors are told.
+
+Boundaries: level 1 is reached at the instant ``policies.warning_at`` (inclusive); levels 2
+and 3 once that instant is *passed* (strictly later), as "overdue" is defined in
+``workflows.policies``.
+
+Exactly once: every step is claimed by inserting an ``Escalation(complaint, clock, due,
+level)`` row with "on conflict do nothing" in the same transaction as its
+``ComplaintEvent``; only the rows this sweep really inserted get an event, a level update
+and an e-mail. Because ``due`` is part of the claim, a moved deadline (extension, reopen)
+starts a fresh ladder. A case that got its response is out of the first-response query.
+
+**A case found past several steps at once** (a backlog, a sweep that did not run, a case
+logged late) records only the highest step it has reached: one claim, one event (its data
+lists the lower levels it ``skipped``) and one e-mail to that level's people. The lower
+steps of that ladder are never recorded afterwards, so nobody is warned about a deadline
+that has long passed.
+
+Only due rows are read: each (clock, level) is one range on an indexed deadline column
+(partial indexes over the states in which the clock runs, see ``complaints.models``),
+read in keyset-ordered batches with ``select_for_update(skip_locked=True)`` where the
+database has it, so several workers share the work. Each batch costs a constant number of
+queries. A sweep works from the database, so a lost message is redone by the next tick.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from complaints.models import Complaint, ComplaintEvent
+from complaints.states import UNRESOLVED_STATES, ComplaintState
+
+from .models import Clock, Escalation, SlaPolicy
+from .policies import DEFAULT_SLA, warning_at
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 1000
+# A sweep whose notifications were never enqueued (its worker died) is picked up by a later
+# sweep once its claims are this old; longer than the notification task's time limit.
+DEFAULT_RENOTIFY_AFTER = timedelta(minutes=15)
+EVENT_KIND = "escalation"
+
+
+@dataclass(frozen=True)
+class ClockSpec:
+    """Where a clock's deadline lives and in which cases it runs."""
+
+    clock: str
+    due_field: str
+    start_field: str | None
+    # The cases whose clock runs; the same predicate as the clock's partial index.
+    running: Q
+    # The same predicate on an instance.
+    runs_on: Callable[[Complaint], bool]
+    # How long past the deadline the supervisors are told; None = the clock's only step.
+    supervisors_after: timedelta | None
+
+
+CLOCKS: dict[str, ClockSpec] = {
+    Clock.FIRST_RESPONSE: ClockSpec(
+        clock=Clock.FIRST_RESPONSE,
+        due_field="first_response_due",
+        start_field="received_at",
+        running=Q(state__in=[ComplaintState.NEW, ComplaintState.ASSIGNED], first_responded_at__isnull=True),
+        runs_on=lambda case: case.state in (ComplaintState.NEW, ComplaintState.ASSIGNED)
+        and case.first_responded_at is None,
+        supervisors_after=timedelta(hours=24),
+    ),
+    Clock.RESOLUTION: ClockSpec(
+        clock=Clock.RESOLUTION,
+        due_field="resolution_due",
+        start_field="resolution_clock_started_at",
+        running=Q(state__in=list(UNRESOLVED_STATES)),
+        runs_on=lambda case: case.state in UNRESOLVED_STATES,
+        supervisors_after=timedelta(days=2),
+    ),
+    Clock.REVIEW: ClockSpec(
+        clock=Clock.REVIEW,
+        due_field="review_due",
+        start_field=None,
+        running=Q(state=ComplaintState.RESOLVED),
+        runs_on=lambda case: case.state == ComplaintState.RESOLVED,
+        supervisors_after=None,
+    ),
+}
+
+
+def step_reached(
+    *, clock: str, due: datetime, now: datetime, started_at: datetime | None = None, warning_percent: int = 75
+) -> int:
+    """The highest level of ``clock``'s ladder reached at ``now`` for deadline ``due`` (0 = none)."""
+    spec = CLOCKS[clock]
+    if spec.supervisors_after is None:
+        return 3 if now > due else 0
+    if now > due + spec.supervisors_after:
+        return 3
+    if now > due:
+        return 2
+    if started_at is not None and now >= warning_at(started_at, due, warning_percent):
+        return 1
+    return 0
+
+
+def running_deadlines(case: Complaint) -> frozenset[tuple[str, datetime | None]]:
+    """The clocks that run on ``case`` with their deadlines; a change means the ladder restarts."""
+    return frozenset((spec.clock, getattr(case, spec.due_field)) for spec in CLOCKS.values() if spec.runs_on(case))
+
+
+def level_after_clock_change(case: Complaint) -> tuple[int, datetime | None]:
+    """``(escalation_level, escalated_at)`` for ``case`` after a clock stopped or a deadline moved.
+
+    The highest step already claimed on the clocks that still run, at their current
+    deadlines; ``(0, None)`` when there is none (a fresh ladder).
+    """
+    condition = Q()
+    for clock, due in running_deadlines(case):
+        if due is not None:
+            condition |= Q(clock=clock, due=due)
+    if not condition:
+        return 0, None
+    found = Escalation.objects.filter(condition, complaint_id=case.pk).aggregate(
+        level=Max("level"), at=Max("created_at")
+    )
+    return (found["level"] or 0, found["at"]) if found["level"] else (0, None)
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    sweep: str
+    now: datetime
+    steps: Counter = field(default_factory=Counter)  # (clock, level) -> steps claimed
+    read: int = 0  # case rows read (locked) by this sweep
+    batches: int = 0
+    renotified: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.steps.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sweep": self.sweep,
+            "now": self.now.isoformat(),
+            "escalated": self.total,
+            "steps": {f"{clock}:{level}": count for (clock, level), count in sorted(self.steps.items())},
+            "read": self.read,
+            "batches": self.batches,
+            "renotified": self.renotified,
+        }
+
+
+def _warning_lookup() -> tuple[dict[tuple[str, str], int], int, int]:
+    """Warning percent per (kind, severity); the smallest percent and the longest first-response window."""
+    percents: dict[tuple[str, str], int] = {}
+    smallest = DEFAULT_SLA.warning_percent
+    longest_hours = DEFAULT_SLA.first_response_hours
+    for kind, severity, percent, hours in SlaPolicy.objects.values_list(
+        "kind", "severity", "warning_percent", "first_response_hours"
+    ):
+        percents[(kind, severity)] = percent
+        smallest = min(smallest, percent)
+        longest_hours = max(longest_hours, hours)
+    return percents, smallest, longest_hours
+
+
+def _longest_resolution_window() -> int:
+    found = SlaPolicy.objects.aggregate(longest=Max("max_extension_days"))["longest"]
+    return max(found or 0, DEFAULT_SLA.max_extension_days)
+
+
+def _due_rows(spec: ClockSpec, level: int, *, now: datetime, lookahead: Q | None) -> QuerySet[Complaint]:
+    """The cases whose ``level`` step on ``spec``'s clock is due and not yet claimed (nor a higher one)."""
+    due = spec.due_field
+    if level == 3:
+        limit = now - spec.supervisors_after if spec.supervisors_after else now
+        window = Q(**{f"{due}__lt": limit})
+    elif level == 2:
+        window = Q(**{f"{due}__lt": now, f"{due}__gte": now - spec.supervisors_after})
+    else:
+        window = Q(**{f"{due}__gte": now}) & lookahead
+    claimed = Escalation.objects.filter(
+        complaint_id=OuterRef("pk"), clock=spec.clock, due=OuterRef(due), level__gte=level
+    )
+    return Complaint.objects.filter(spec.running, window).filter(~Exists(claimed))
+
+
+def escalation_sweep(
+    *,
+    now: datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    notify: bool = True,
+    renotify_after: timedelta = DEFAULT_RENOTIFY_AFTER,
+) -> SweepResult:
+    """Claim every escalation step that is due at ``now``, each in a short transaction per batch.
+
+    Safe to run from several processes at once. Sets ``escalation_level`` (never lowered by
+    a sweep) and ``escalated_at`` with a queryset update; never touches the state. When
+    ``notify`` is true, enqueues the e-mails of this sweep (and of earlier sweeps whose
+    e-mails were never enqueued) after commit.
+    """
+    now = now or timezone.now()
+    result = SweepResult(sweep=uuid.uuid4().hex, now=now)
+    percents, smallest_percent, longest_hours = _warning_lookup()
+    share = (100 - smallest_percent) / 100
+    # The level-1 candidates: a range on the deadline just wide enough for the longest window.
+    first_response_band = Q(first_response_due__lte=now + timedelta(hours=longest_hours) * share)
+    resolution_band = Q()
+    for window_days in range(1, _longest_resolution_window() + 1):
+        # A resolution window of N days after the day of receipt lasts at most N + 1 days.
+        resolution_band |= Q(
+            resolution_window_days=window_days, resolution_due__lte=now + timedelta(days=window_days + 1) * share
+        )
+    bands = {Clock.FIRST_RESPONSE: first_response_band, Clock.RESOLUTION: resolution_band}
+    lock = connection.features.has_select_for_update_skip_locked
+
+    for spec in CLOCKS.values():
+        levels = (3, 2, 1) if spec.supervisors_after is not None else (3,)
+        for level in levels:
+            base = _due_rows(spec, level, now=now, lookahead=bands.get(spec.clock))
+            last: tuple[datetime, int] | None = None
+            while True:
+                with transaction.atomic():
+                    rows = base
+                    if last is not None:
+                        rows = rows.filter(
+                            Q(**{f"{spec.due_field}__gt": last[0]}) | Q(**{spec.due_field: last[0], "pk__gt": last[1]})
+                        )
+                    if lock:
+                        rows = rows.select_for_update(skip_locked=True)
+                    fields = ["pk", spec.due_field, "kind", "severity"] + ([spec.start_field] if spec.start_field else [])
+                    found = list(rows.order_by(spec.due_field, "pk").values_list(*fields)[:batch_size])
+                    if not found:
+                        break
+                    fetched = len(found)
+                    result.batches += 1
+                    result.read += fetched
+                    last = (found[-1][1], found[-1][0])
+                    if level == 1:
+                        found = [
+                            row
+                            for row in found
+                            if step_reached(
+                                clock=spec.clock,
+                                due=row[1],
+                                now=now,
+                                started_at=row[4],
+                                warning_percent=percents.get((row[2], row[3]), DEFAULT_SLA.warning_percent),
+                            )
+                            >= 1
+                        ]
+                    claimed = _claim(spec, level, found, now=now, sweep=result.sweep)
+                    result.steps[(spec.clock, level)] += claimed
+                if fetched < batch_size:
+                    break
+
+    if notify:
+        _enqueue_notifications(result, renotify_after=renotify_after)
+    logger.info("escalation sweep %s: %s", result.sweep, result.as_dict()["steps"])
+    return result
+
+
+def _claim(spec: ClockSpec, level: int, rows: list[tuple], *, now: datetime, sweep: str) -> int:
+    """Insert the claims, then events and level updates for the claims that were really inserted."""
+    if not rows:
+        return 0
+    Escalation.objects.bulk_create(
+        [
+            Escalation(complaint_id=row[0], clock=spec.clock, due=row[1], level=level, created_at=now, sweep=sweep)
+            for row in rows
+        ],
+        ignore_conflicts=True,
+    )
+    # Rows another sweep inserted first keep their own sweep id, so this reads only ours.
+    mine = list(
+        Escalation.objects.filter(
+            sweep=sweep, clock=spec.clock, level=level, complaint_id__in=[row[0] for row in rows]
+        ).values_list("complaint_id", "due")
+    )
+    if not mine:
+        return 0
+    earlier: dict[tuple[int, datetime], set[int]] = {}
+    if level > 1 and spec.supervisors_after is not None:
+        for complaint_id, due, lower in Escalation.objects.filter(
+            clock=spec.clock, level__lt=level, complaint_id__in=[complaint_id for complaint_id, _ in mine]
+        ).values_list("complaint_id", "due", "level"):
+            earlier.setdefault((complaint_id, due), set()).add(lower)
+    lower_levels = set(range(1, level)) if spec.supervisors_after is not None else set()
+    ComplaintEvent.objects.bulk_create(
+        [
+            ComplaintEvent(
+                complaint_id=complaint_id,
+                created_at=now,
+                actor=None,
+                actor_label=ComplaintEvent.SYSTEM,
+                kind=EVENT_KIND,
+                data={
+                    "clock": spec.clock,
+                    "level": level,
+                    "due": due.isoformat(),
+                    # Lower steps not claimed before this one are never recorded (module docstring).
+                    "skipped": sorted(lower_levels - earlier.get((complaint_id, due), set())),
+                },
+            )
+            for complaint_id, due in mine
+        ]
+    )
+    Complaint.objects.filter(pk__in=[complaint_id for complaint_id, _ in mine]).update(
+        escalation_level=Greatest(F("escalation_level"), Value(level)), escalated_at=now
+    )
+    return len(mine)
+
+
+def _enqueue_notifications(result: SweepResult, *, renotify_after: timedelta) -> None:
+    from . import tasks  # tasks imports this module
+
+    sweeps = [result.sweep] if result.total else []
+    stale = (
+        Escalation.objects.filter(notify_batch="", created_at__lte=result.now - renotify_after)
+        .exclude(sweep=result.sweep)
+        .values_list("sweep", flat=True)
+        .distinct()[:100]
+    )
+    result.renotified = sorted(set(stale))
+    for sweep in sweeps + result.renotified:
+        transaction.on_commit(lambda sweep=sweep: tasks.send_escalation_notifications.delay(sweep))
+
+
+def renotify_after_setting() -> timedelta:
+    seconds = getattr(settings, "ESCALATION_RENOTIFY_AFTER_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds is not None else DEFAULT_RENOTIFY_AFTER
