@@ -1,0 +1,729 @@
+"""Every figure of the biweekly report: one function, one aggregate query, one stated definition.
+
+A figure takes a ``Period`` (local dates, inclusive, in ``settings.TIME_ZONE``) and an
+optional scope (a ``Complaint`` queryset; all cases by default) and asks the database once
+(the medians on SQLite excepted: see ``_median_duration``). Each function's ``definition``
+is its docstring and is printed, translated, on the report's definitions page.
+
+Common rules for every figure:
+* Cases merged into another case are duplicates and are never counted.
+* "In the period" means from local midnight at the start of the first day to local midnight
+  at the end of the last day, in the bank's time zone.
+* Deadlines and clock times are the stored columns as they stand when the report is generated.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models.lookups import IsNull
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from complaints.models import Complaint
+from complaints.states import Channel
+from complaints.states import ComplaintState as S
+
+from .models import ACTIVE_ACTION_STATES, ImprovementAction, ImprovementActionState
+from .periods import PERIOD_DAYS, Period
+
+# Targets printed beside the headline figures (percent).
+FIRST_RESPONSE_TARGET = 90
+RESOLVED_ON_TIME_TARGET = 98
+REVIEW_COVERAGE_TARGET = 95
+# Longest list of overdue and escalated cases printed; the total is always given.
+CASE_LIST_LIMIT = 100
+TREND_PERIODS = 6
+
+
+@dataclass(frozen=True)
+class FigureDefinition:
+    name: str
+    title: Promise
+    # The English text, which is also the function's docstring; translated when printed.
+    definition: str
+
+
+FIGURES: list[FigureDefinition] = []
+
+
+def figure(title: Promise, definition: str) -> Callable:
+    """Register a figure: its ``definition`` becomes the function's docstring and the printed text."""
+
+    def register(function: Callable) -> Callable:
+        function.__doc__ = definition
+        FIGURES.append(FigureDefinition(function.__name__, title, definition))
+        return function
+
+    return register
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: int
+    denominator: int
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.denominator == 0 else 100.0 * self.numerator / self.denominator
+
+
+@dataclass(frozen=True)
+class Name:
+    """A bilingual name; ``str()`` gives the active language's, like ``BilingualNameMixin.name``."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        language = (get_language() or "en").lower()
+        return self.zh if language.startswith("zh") and self.zh else self.en
+
+
+def _cases(cases: QuerySet[Complaint] | None) -> QuerySet[Complaint]:
+    return (cases if cases is not None else Complaint.objects.all()).exclude(state=S.MERGED).order_by()
+
+
+def _within(field_name: str, period: Period) -> Q:
+    return Q(**{f"{field_name}__gte": period.starts_at, f"{field_name}__lt": period.ends_before})
+
+
+def _open_at(moment: datetime) -> Q:
+    return Q(received_at__lt=moment) & (Q(closed_at__isnull=True) | Q(closed_at__gte=moment))
+
+
+def _overdue_at(moment: datetime) -> Q:
+    return _open_at(moment) & Q(resolution_due__lt=moment) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
+
+
+def _first_response_cohort(period: Period) -> Q:
+    # Cases that ended (rejected, withdrawn) before their first response fell due owe no response.
+    ended_first = Q(first_responded_at__isnull=True, closed_at__isnull=False, closed_at__lte=F("first_response_due"))
+    return _within("first_response_due", period) & ~ended_first
+
+
+def _first_response_met() -> Q:
+    return Q(first_responded_at__isnull=False, first_responded_at__lte=F("first_response_due"))
+
+
+def _resolution_cohort(period: Period) -> Q:
+    ended_first = Q(resolved_at__isnull=True, closed_at__isnull=False, closed_at__lte=F("resolution_due"))
+    return _within("resolution_due", period) & ~ended_first
+
+
+def _resolution_met() -> Q:
+    return Q(resolved_at__isnull=False, resolved_at__lte=F("resolution_due"))
+
+
+# --- headline figures ---------------------------------------------------------------
+@figure(
+    _("Received"),
+    gettext_noop(
+        "Number of cases received in the period, by the time of receipt (received_at), "
+        "whatever their kind, channel or current state."
+    ),
+)
+def received(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
+    return _cases(cases).filter(_within("received_at", period)).count()
+
+
+@figure(
+    _("First response on time"),
+    gettext_noop(
+        "Clock: first response (24 hours from receipt under the default policy). Denominator: cases "
+        "whose first-response deadline (first_response_due) fell in the period, less those rejected or "
+        "withdrawn before that deadline without a response. Numerator: those of them whose first "
+        "response (first_responded_at) was at or before the deadline. Target: at least 90 %."
+    ),
+)
+def first_response_on_time(period: Period, cases: QuerySet[Complaint] | None = None) -> Ratio:
+    result = _cases(cases).filter(_first_response_cohort(period)).aggregate(
+        denominator=Count("id"), numerator=Count("id", filter=_first_response_met())
+    )
+    return Ratio(result["numerator"], result["denominator"])
+
+
+@figure(
+    _("Resolved within deadline"),
+    gettext_noop(
+        "Clock: resolution (end of the 15th local day after receipt by default, moved by approved "
+        "extensions and restarted on reopening). Denominator: cases whose resolution deadline "
+        "(resolution_due) fell in the period, less those rejected or withdrawn before it without a "
+        "resolution. Numerator: those of them resolved (resolved_at) at or before the deadline. "
+        "Target: at least 98 %."
+    ),
+)
+def resolved_on_time(period: Period, cases: QuerySet[Complaint] | None = None) -> Ratio:
+    result = _cases(cases).filter(_resolution_cohort(period)).aggregate(
+        denominator=Count("id"), numerator=Count("id", filter=_resolution_met())
+    )
+    return Ratio(result["numerator"], result["denominator"])
+
+
+@dataclass(frozen=True)
+class OpenCases:
+    open: int
+    overdue: int
+
+
+@figure(
+    _("Open and overdue at period end"),
+    gettext_noop(
+        "Open: cases received before the end of the period and not closed, rejected or withdrawn by "
+        "then (closed_at empty or later), including resolved cases awaiting the review call-back. "
+        "Overdue: open cases not resolved by the end of the period whose resolution deadline "
+        "(resolution_due) had passed by then."
+    ),
+)
+def open_and_overdue(period: Period, cases: QuerySet[Complaint] | None = None) -> OpenCases:
+    moment = period.ends_before
+    result = _cases(cases).filter(received_at__lt=moment).aggregate(
+        open=Count("id", filter=_open_at(moment)), overdue=Count("id", filter=_overdue_at(moment))
+    )
+    return OpenCases(result["open"], result["overdue"])
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's continuous percentile (the median at 0.5), interpolating between middle values."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+def _median_duration(queryset: QuerySet[Complaint], end: str, start: str) -> timedelta | None:
+    """The median of ``end - start`` over ``queryset``, interpolated like ``percentile_cont(0.5)``.
+
+    PostgreSQL computes it in one query. SQLite has no percentile aggregate, so it takes two
+    queries whatever the data size: a count, then the one or two middle rows by ORDER BY with
+    OFFSET; with two middle rows the median is their mean, as percentile_cont gives.
+    """
+    duration = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+    if connection.vendor == "postgresql":
+        return queryset.aggregate(median=PercentileCont(duration, output_field=DurationField()))["median"]
+    count = queryset.count()
+    if count == 0:
+        return None
+    middle = list(
+        queryset.annotate(duration=duration).order_by("duration").values_list("duration", flat=True)[
+            (count - 1) // 2 : count // 2 + 1
+        ]
+    )
+    return sum(middle, timedelta()) / len(middle)
+
+
+@figure(
+    _("Median time to first response"),
+    gettext_noop(
+        "Over the cases first responded to in the period (first_responded_at): the median of the time "
+        "from receipt (received_at) to the first response; with an even number of cases, the mean of "
+        "the two middle values."
+    ),
+)
+def median_first_response(period: Period, cases: QuerySet[Complaint] | None = None) -> timedelta | None:
+    return _median_duration(_cases(cases).filter(_within("first_responded_at", period)), "first_responded_at", "received_at")
+
+
+@figure(
+    _("Median time to resolution"),
+    gettext_noop(
+        "Over the cases resolved in the period (resolved_at): the median of the time from receipt "
+        "(received_at) to resolution; with an even number of cases, the mean of the two middle values."
+    ),
+)
+def median_resolution(period: Period, cases: QuerySet[Complaint] | None = None) -> timedelta | None:
+    return _median_duration(_cases(cases).filter(_within("resolved_at", period)), "resolved_at", "received_at")
+
+
+@figure(
+    _("Review coverage"),
+    gettext_noop(
+        "Clock: review call-back (7 days after resolution by default). Denominator: cases whose review "
+        "deadline (review_due) fell in the period. Numerator: those of them closed after the customer "
+        "was reached and accepted the outcome (closure 'accepted'). Target: at least 95 %."
+    ),
+)
+def review_coverage(period: Period, cases: QuerySet[Complaint] | None = None) -> Ratio:
+    result = _cases(cases).filter(_within("review_due", period)).aggregate(
+        denominator=Count("id"), numerator=Count("id", filter=Q(closure="accepted"))
+    )
+    return Ratio(result["numerator"], result["denominator"])
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    average: float | None
+    count: int
+
+
+@figure(
+    _("Satisfaction"),
+    gettext_noop(
+        "Over the cases closed in the period (closed_at) with a satisfaction score: the mean score "
+        "on the scale 1 (very dissatisfied) to 5 (very satisfied), and the number of scores."
+    ),
+)
+def satisfaction(period: Period, cases: QuerySet[Complaint] | None = None) -> Satisfaction:
+    result = _cases(cases).filter(_within("closed_at", period), satisfaction__isnull=False).aggregate(
+        average=Avg("satisfaction"), count=Count("id")
+    )
+    return Satisfaction(result["average"], result["count"])
+
+
+@figure(
+    _("Reopen rate"),
+    gettext_noop(
+        "Denominator: cases closed in the period (closed_at) after a resolution (closure 'accepted' or "
+        "'unreachable'). Numerator: those of them reopened at least once (reopen_count of 1 or more)."
+    ),
+)
+def reopen_rate(period: Period, cases: QuerySet[Complaint] | None = None) -> Ratio:
+    result = _cases(cases).filter(_within("closed_at", period)).exclude(closure="").aggregate(
+        denominator=Count("id"), numerator=Count("id", filter=Q(reopen_count__gte=1))
+    )
+    return Ratio(result["numerator"], result["denominator"])
+
+
+# --- charts ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DailyIntake:
+    current: list[int]
+    previous: list[int]
+
+
+@figure(
+    _("Daily intake"),
+    gettext_noop(
+        "For each local day of the period and of the previous period of the same length: the number "
+        "of cases received that day (received_at)."
+    ),
+)
+def daily_intake(period: Period, cases: QuerySet[Complaint] | None = None) -> DailyIntake:
+    previous = period.previous()
+    rows = (
+        _cases(cases)
+        .filter(received_at__gte=previous.starts_at, received_at__lt=period.ends_before)
+        .annotate(day=TruncDate("received_at", tzinfo=timezone.get_default_timezone()))
+        .values("day")
+        .annotate(count=Count("id"))
+        .values_list("day", "count")
+    )
+    by_day: dict[date, int] = dict(rows)
+    return DailyIntake(
+        current=[by_day.get(day, 0) for day in period.dates()],
+        previous=[by_day.get(day, 0) for day in previous.dates()],
+    )
+
+
+def trend_periods(period: Period, count: int = TREND_PERIODS) -> list[Period]:
+    """``period`` and the ``count - 1`` periods of the same length before it, oldest first."""
+    periods = [period]
+    for _index in range(count - 1):
+        periods.insert(0, periods[0].previous())
+    return periods
+
+
+@figure(
+    _("First-response compliance trend"),
+    gettext_noop(
+        "For the period and each of the five periods of the same length before it: first response on "
+        "time, as defined above."
+    ),
+)
+def first_response_trend(period: Period, cases: QuerySet[Complaint] | None = None) -> list[tuple[Period, Ratio]]:
+    periods = trend_periods(period)
+    aggregates: dict[str, Any] = {}
+    for index, each in enumerate(periods):
+        aggregates[f"d{index}"] = Count("id", filter=_first_response_cohort(each))
+        aggregates[f"n{index}"] = Count("id", filter=_first_response_cohort(each) & _first_response_met())
+    result = (
+        _cases(cases)
+        .filter(first_response_due__gte=periods[0].starts_at, first_response_due__lt=period.ends_before)
+        .aggregate(**aggregates)
+    )
+    return [(each, Ratio(result[f"n{i}"], result[f"d{i}"])) for i, each in enumerate(periods)]
+
+
+@dataclass(frozen=True)
+class ParetoRow:
+    code: str
+    name: Name
+    count: int
+    share: float  # percent of the total
+    cumulative: float  # percent, this row and all above it
+
+
+def _pareto(rows: list[tuple[str, str, str, int]]) -> list[ParetoRow]:
+    total = sum(row[3] for row in rows)
+    result, running = [], 0
+    for code, name_en, name_zh, count in rows:
+        running += count
+        result.append(ParetoRow(code, Name(name_en, name_zh), count, 100.0 * count / total, 100.0 * running / total))
+    return result
+
+
+@figure(
+    _("Pareto of root causes"),
+    gettext_noop(
+        "Cases resolved in the period (resolved_at) counted by the root cause recorded at resolution, "
+        "largest first, with each cause's share and the cumulative share."
+    ),
+)
+def cause_pareto(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ParetoRow]:
+    rows = (
+        _cases(cases)
+        .filter(_within("resolved_at", period), cause__isnull=False)
+        .values_list("cause__code", "cause__name_en", "cause__name_zh")
+        .annotate(count=Count("id"))
+        .order_by("-count", "cause__code")
+    )
+    return _pareto(list(rows))
+
+
+@figure(
+    _("Pareto of categories"),
+    gettext_noop(
+        "Cases received in the period (received_at) counted by category, largest first, with each "
+        "category's share and the cumulative share."
+    ),
+)
+def category_pareto(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ParetoRow]:
+    rows = (
+        _cases(cases)
+        .filter(_within("received_at", period))
+        .values_list("category__code", "category__name_en", "category__name_zh")
+        .annotate(count=Count("id"))
+        .order_by("-count", "category__code")
+    )
+    return _pareto(list(rows))
+
+
+# --- tables ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DepartmentRow:
+    code: str
+    name: Name
+    received: int
+    first_response: Ratio
+    resolved_on_time: Ratio
+    open: int
+    overdue: int
+
+
+@figure(
+    _("Departments"),
+    gettext_noop(
+        "One row per department the cases are assigned to now (cases not yet routed under "
+        "'Unassigned'): received, first response on time, resolved within deadline, open and overdue "
+        "at period end, each as defined above."
+    ),
+)
+def department_table(period: Period, cases: QuerySet[Complaint] | None = None) -> list[DepartmentRow]:
+    moment = period.ends_before
+    received_q, fr_q, res_q, open_q = (
+        _within("received_at", period),
+        _first_response_cohort(period),
+        _resolution_cohort(period),
+        _open_at(moment),
+    )
+    rows = (
+        _cases(cases)
+        .filter(received_q | fr_q | res_q | open_q)
+        .values_list("department__code", "department__name_en", "department__name_zh")
+        .annotate(
+            received=Count("id", filter=received_q),
+            fr_d=Count("id", filter=fr_q),
+            fr_n=Count("id", filter=fr_q & _first_response_met()),
+            res_d=Count("id", filter=res_q),
+            res_n=Count("id", filter=res_q & _resolution_met()),
+            open=Count("id", filter=open_q),
+            overdue=Count("id", filter=_overdue_at(moment)),
+        )
+        .order_by("department__code")
+    )
+    unassigned = Name(str(_("Unassigned")), "未分派")
+    return [
+        DepartmentRow(
+            code or "",
+            Name(name_en, name_zh) if code else unassigned,
+            received,
+            Ratio(fr_n, fr_d),
+            Ratio(res_n, res_d),
+            open_count,
+            overdue,
+        )
+        for code, name_en, name_zh, received, fr_d, fr_n, res_d, res_n, open_count, overdue in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    code: str
+    received: int
+    first_response: Ratio
+    satisfaction: float | None
+    satisfaction_count: int
+
+    @property
+    def label(self) -> str:
+        return str(Channel(self.code).label) if self.code in Channel.values else self.code
+
+
+@figure(
+    _("Channels"),
+    gettext_noop(
+        "One row per channel of receipt: received, first response on time (as defined above) and the "
+        "mean satisfaction score of the cases closed in the period."
+    ),
+)
+def channel_table(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ChannelRow]:
+    received_q, fr_q = _within("received_at", period), _first_response_cohort(period)
+    scored_q = _within("closed_at", period) & Q(satisfaction__isnull=False)
+    rows = (
+        _cases(cases)
+        .filter(received_q | fr_q | scored_q)
+        .values_list("channel")
+        .annotate(
+            received=Count("id", filter=received_q),
+            fr_d=Count("id", filter=fr_q),
+            fr_n=Count("id", filter=fr_q & _first_response_met()),
+            average_score=Avg("satisfaction", filter=scored_q),
+            scored=Count("id", filter=scored_q),
+        )
+        .order_by("-received", "channel")
+    )
+    return [
+        ChannelRow(code, received, Ratio(fr_n, fr_d), score, scored)
+        for code, received, fr_d, fr_n, score, scored in rows
+    ]
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    reference: str
+    received_at: datetime
+    age_days: int
+    department: Name | None
+    escalation_level: int
+    overdue: bool
+
+
+@dataclass
+class CaseList:
+    rows: list[CaseRow] = field(default_factory=list)
+    total: int = 0
+
+
+@figure(
+    _("Overdue and escalated cases"),
+    gettext_noop(
+        "Cases open at period end that were overdue then or are escalated now (escalation level 1 or "
+        "more), oldest first, with their age in whole days from receipt to the end of the period. "
+        "At most 100 are listed; the total is always given."
+    ),
+)
+def overdue_and_escalated(period: Period, cases: QuerySet[Complaint] | None = None) -> CaseList:
+    moment = period.ends_before
+    rows = list(
+        _cases(cases)
+        .filter(_open_at(moment) & (_overdue_at(moment) | Q(escalation_level__gte=1)))
+        .annotate(total=Window(Count("id")))
+        .order_by("received_at", "id")
+        .values_list(
+            "reference",
+            "received_at",
+            "department__code",
+            "department__name_en",
+            "department__name_zh",
+            "escalation_level",
+            "resolution_due",
+            "resolved_at",
+            "total",
+        )[:CASE_LIST_LIMIT]
+    )
+    result = CaseList(total=rows[0][-1] if rows else 0)
+    for reference, received_at, code, name_en, name_zh, level, resolution_due, resolved_at, _total in rows:
+        overdue = resolution_due is not None and resolution_due < moment and (resolved_at is None or resolved_at >= moment)
+        result.rows.append(
+            CaseRow(
+                reference=reference,
+                received_at=received_at,
+                age_days=(moment - received_at).days,
+                department=Name(name_en, name_zh) if code else None,
+                escalation_level=level,
+                overdue=overdue,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class SurgeRow:
+    code: str
+    name: Name
+    current: int
+    previous: int
+
+
+@figure(
+    _("Surges"),
+    gettext_noop(
+        "Categories whose number of cases received in the period is at least the larger of "
+        "REPORT_SURGE_MIN_COUNT (5) and REPORT_SURGE_FACTOR (2) times the number received in the "
+        "previous period of the same length."
+    ),
+)
+def surges(period: Period, cases: QuerySet[Complaint] | None = None) -> list[SurgeRow]:
+    previous = period.previous()
+    current_q, previous_q = _within("received_at", period), _within("received_at", previous)
+    rows = (
+        _cases(cases)
+        .filter(received_at__gte=previous.starts_at, received_at__lt=period.ends_before)
+        .values_list("category__code", "category__name_en", "category__name_zh")
+        .annotate(current=Count("id", filter=current_q), previous=Count("id", filter=previous_q))
+        .filter(
+            current__gte=Greatest(
+                Value(settings.REPORT_SURGE_MIN_COUNT),
+                F("previous") * Value(settings.REPORT_SURGE_FACTOR),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("-current", "category__code")
+    )
+    return [SurgeRow(code, Name(en, zh), current, prev) for code, en, zh, current, prev in rows]
+
+
+# --- improvement actions ------------------------------------------------------------------
+@dataclass(frozen=True)
+class ActionRow:
+    title: str
+    description: str
+    targets: tuple[Name, ...]
+    department: Name
+    due_date: date
+    state: str
+    overdue: bool = False
+    started_at: datetime | None = None
+    done_at: datetime | None = None
+    before: int | None = None  # target volume in the 14 days before the action started
+    after: int | None = None  # target volume in the period
+
+    @property
+    def target(self) -> str:
+        return " / ".join(str(name) for name in self.targets)
+
+    @property
+    def state_label(self) -> str:
+        return str(ImprovementActionState(self.state).label)
+
+
+def _action_row(values: dict, **extra: Any) -> ActionRow:
+    targets = tuple(
+        Name(values[f"{prefix}__name_en"], values[f"{prefix}__name_zh"])
+        for prefix in ("target_cause", "target_category")
+        if values[f"{prefix}__code"]
+    )
+    return ActionRow(
+        title=values["title"],
+        description=values["description"],
+        targets=targets,
+        department=Name(values["owner_department__name_en"], values["owner_department__name_zh"]),
+        due_date=values["due_date"],
+        state=values["state"],
+        started_at=values["started_at"],
+        done_at=values["done_at"],
+        **extra,
+    )
+
+
+_ACTION_FIELDS = (
+    "title",
+    "description",
+    "state",
+    "due_date",
+    "started_at",
+    "done_at",
+    "owner_department__name_en",
+    "owner_department__name_zh",
+    "target_cause__code",
+    "target_cause__name_en",
+    "target_cause__name_zh",
+    "target_category__code",
+    "target_category__name_en",
+    "target_category__name_zh",
+)
+
+
+@figure(
+    _("Open improvement actions"),
+    gettext_noop(
+        "Improvement actions created before the end of the period that are open or in progress now, "
+        "by due date; overdue when the due date is on or before the last day of the period."
+    ),
+)
+def actions_open(period: Period) -> list[ActionRow]:
+    rows = (
+        ImprovementAction.objects.filter(state__in=ACTIVE_ACTION_STATES, created_at__lt=period.ends_before)
+        .order_by("due_date", "id")
+        .values(*_ACTION_FIELDS)
+    )
+    return [_action_row(row, overdue=row["due_date"] <= period.end) for row in rows]
+
+
+@figure(
+    _("Improvement actions done"),
+    gettext_noop(
+        "Improvement actions marked done in the period (done_at). Before: cases received in the 14 days "
+        "before the action started (started_at) that match its target root cause and/or category. "
+        "After: matching cases received in the period. An action works when After is below Before."
+    ),
+)
+def actions_done(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ActionRow]:
+    def target_volume(start: Any, end: Any) -> Subquery:
+        matching = (
+            _cases(cases)
+            .filter(received_at__gte=start, received_at__lt=end)
+            .filter(Q(IsNull(OuterRef("target_cause_id"), True)) | Q(cause_id=OuterRef("target_cause_id")))
+            .filter(Q(IsNull(OuterRef("target_category_id"), True)) | Q(category_id=OuterRef("target_category_id")))
+            .values(group=Value(1))
+            .annotate(count=Count("id"))
+            .values("count")
+        )
+        return Coalesce(Subquery(matching, output_field=IntegerField()), Value(0))
+
+    rows = (
+        ImprovementAction.objects.filter(_within("done_at", period))
+        .annotate(
+            before=target_volume(OuterRef("started_at") - timedelta(days=PERIOD_DAYS), OuterRef("started_at")),
+            after=target_volume(period.starts_at, period.ends_before),
+        )
+        .order_by("done_at", "id")
+        .values(*_ACTION_FIELDS, "before", "after")
+    )
+    return [_action_row(row, before=row["before"], after=row["after"]) for row in rows]
+
+
+DEFINITIONS = {definition.name: definition for definition in FIGURES}
