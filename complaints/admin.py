@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workflows import services
+from workflows.admin import EscalationLevelFilter
 
 from . import selectors
 from .forms import TRANSITION_FORMS, TRANSITION_LABELS, IntakeForm
@@ -115,6 +116,8 @@ class ComplaintAdmin(admin.ModelAdmin):
         "state",
         "department",
         "next_deadline",
+        "escalation_level",
+        "escalated_at",
         "received_at",
     )
     list_filter = (
@@ -124,6 +127,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         ("department", ScopedDepartmentFilter),
         "category",
         OverdueFilter,
+        EscalationLevelFilter,
         "received_at",
     )
     search_fields = ("reference",)

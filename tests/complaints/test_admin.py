@@ -184,3 +184,12 @@ def test_csv_export_is_scoped_and_masked(client, world, cases):
     body = response.content.decode()
     assert cases["retail"].reference in body and cases["cards"].reference not in body
     assert "13812345678" not in body and "138****5678" in body
+
+
+def test_supervisor_filters_cases_escalated_to_supervisors(client, world, cases):
+    Complaint.objects.filter(pk=cases["cards"].pk).update(escalation_level=3)
+    client.force_login(world.supervisor)
+    url = reverse("admin:complaints_complaint_changelist")
+    response = client.get(url, {"escalation": "3"})
+    assert response.status_code == 200
+    assert {c.reference for c in response.context["cl"].result_list} == {cases["cards"].reference}
