@@ -26,6 +26,10 @@ from .forms import TRANSITION_FORMS, TRANSITION_LABELS, IntakeForm
 from .masking import mask_account, mask_email, mask_id_number, mask_name, mask_phone
 from .models import Category, Cause, Complaint, ComplaintEvent, Department, normalize_phone
 
+admin.site.site_header = _("Complaints and feedback")
+admin.site.site_title = _("Complaints and feedback")
+admin.site.index_title = _("Work on cases")
+
 CLOCK_LABELS = {
     "first_response": _("first response"),
     "resolution": _("resolution"),
