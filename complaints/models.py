@@ -63,14 +63,14 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         """The name in the active language."""
         language = (get_language() or "en").lower()
         return self.name_zh if language.startswith("zh") and self.name_zh else self.name_en
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Department(BilingualNameMixin):
@@ -133,6 +133,9 @@ class ReferenceCounter(models.Model):
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
 
     @classmethod
     def next_reference(cls, day: date) -> str:

@@ -245,7 +245,7 @@ class Command(BaseCommand):
             services.complaint_reopen(complaint=case, actor=cs, reason="The customer does not accept the explanation.", now=at)
             return
         if fate == "unreachable":
-            for attempt in range(3):
+            for _attempt in range(3):
                 at += timedelta(hours=4)
                 if at > now:
                     return
