@@ -15,10 +15,44 @@ from rest_framework import serializers
 
 from complaints import masking, selectors
 from complaints.models import Category, Cause, Complaint, ComplaintEvent, Department
-from complaints.states import Channel, ComplaintState, ContactMethod, Kind, Outcome, Severity
+from complaints.states import Channel, Closure, ComplaintState, ContactMethod, ExtensionStatus, Kind, Outcome, Severity
 
 ORDERINGS = ("-received_at", "received_at", "-reference", "reference")
 MAX_PAGE_SIZE = 200
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: numbers and booleans are refused rather than turned into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: "5" (a string) and true are refused."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, (int, float)) or (isinstance(data, float) and not data.is_integer()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal as a JSON string ("120.00"), as the schema says; numbers are refused (no float rounding)."""
+
+    def to_internal_value(self, data: Any):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 # --- errors (documentation of the one shape in exceptions.py) -------------------------
@@ -46,8 +80,8 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, help_text=_("The name in the request's language."))
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    default_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    default_department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -64,11 +98,11 @@ class CauseSerializer(serializers.ModelSerializer):
 
 # --- customer ----------------------------------------------------------------------------
 class CustomerSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
-    id_number = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    account = serializers.CharField(max_length=34, required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=100)
+    phone = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
+    email = StrictEmailField(max_length=254, required=False, allow_blank=True, default="")
+    id_number = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
+    account = StrictCharField(max_length=34, required=False, allow_blank=True, default="")
 
 
 class CustomerOutSerializer(serializers.Serializer):
@@ -110,13 +144,13 @@ class ComplaintIntakeSerializer(serializers.Serializer):
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=Category.objects.all(), help_text=_("A category code.")
     )
-    subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=10000)
+    subject = StrictCharField(max_length=200)
+    description = StrictCharField(max_length=10000)
     received_at = serializers.DateTimeField(
         required=False,
         help_text=_("When the bank received it; may be in the past, never in the future. Default: now."),
     )
-    external_id = serializers.CharField(
+    external_id = StrictCharField(
         max_length=64,
         required=False,
         allow_blank=True,
@@ -182,6 +216,10 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
     merged_into = serializers.SlugRelatedField(
         source="duplicate_of", slug_field="reference", read_only=True, allow_null=True
     )
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    closure = serializers.ChoiceField(choices=Closure.choices, allow_blank=True, read_only=True)
+    first_response_method = serializers.ChoiceField(choices=ContactMethod.choices, allow_blank=True, read_only=True)
+    extension_status = serializers.ChoiceField(choices=ExtensionStatus.choices, allow_blank=True, read_only=True)
     transitions = serializers.SerializerMethodField(
         help_text=_("Transitions this user may take on the case now.")
     )
@@ -258,7 +296,7 @@ class ComplaintListQuerySerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     """Fields common to every transition; subclasses add the service's keyword arguments."""
 
-    version = serializers.IntegerField(
+    version = StrictIntegerField(
         required=False,
         min_value=1,
         max_value=2**31 - 1,
@@ -270,10 +308,17 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class UsernameField(serializers.SlugRelatedField):
+    """An active user's username; null for nobody (an empty string is not a username)."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             slug_field="username", queryset=get_user_model().objects.filter(is_active=True), **kwargs
         )
+
+    def run_validation(self, data: Any = serializers.empty):
+        if data == "":
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().run_validation(data)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -295,7 +340,7 @@ def _department_field() -> serializers.SlugRelatedField:
 
 
 def _text(max_length: int = 10000, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, **kwargs)
+    return StrictCharField(max_length=max_length, **kwargs)
 
 
 class AssignTransitionSerializer(TransitionSerializer):
@@ -315,7 +360,7 @@ class RespondTransitionSerializer(TransitionSerializer):
 
 
 class RequestExtensionTransitionSerializer(TransitionSerializer):
-    days = serializers.IntegerField(min_value=1, max_value=365)
+    days = StrictIntegerField(min_value=1, max_value=365)
     reason = _text()
 
 
@@ -336,7 +381,7 @@ class ResolveTransitionSerializer(TransitionSerializer):
     cause = serializers.SlugRelatedField(
         slug_field="code", queryset=Cause.objects.filter(is_active=True), help_text=_("A root-cause code.")
     )
-    compensation = serializers.DecimalField(
+    compensation = StrictDecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
     )
 
@@ -346,7 +391,7 @@ class RecordCallbackAttemptTransitionSerializer(TransitionSerializer):
 
 
 class CloseTransitionSerializer(TransitionSerializer):
-    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    satisfaction = StrictIntegerField(min_value=1, max_value=5)
     notes = _text(required=False, allow_blank=True, default="")
 
 
@@ -389,8 +434,8 @@ TRANSITION_SERIALIZERS: dict[str, type[TransitionSerializer]] = {
 
 
 class TokenCredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenSerializer(serializers.Serializer):
