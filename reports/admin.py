@@ -174,8 +174,8 @@ class ImprovementActionAdmin(admin.ModelAdmin):
         obj.pk = created.pk
         obj._state.adding = False
 
-    def save_related(self, request, form, formsets, change) -> None:
-        return  # the events inline is read-only
+    def get_inlines(self, request, obj=None):
+        return self.inlines if obj is not None else []
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
