@@ -287,9 +287,11 @@ def escalation_sweep(
 
 
 def _claim(spec: ClockSpec, level: int, rows: list[tuple], *, now: datetime, sweep: str) -> int:
-    """Insert the claims, then events and level updates for the claims that were really inserted."""
+    """Claim ``level`` for the locked ``rows``; events and level updates only for claims really inserted."""
     if not rows:
         return 0
+    if connection.vendor == "postgresql":
+        return _claim_postgresql(spec, level, [row[0] for row in rows], now=now, sweep=sweep)
     Escalation.objects.bulk_create(
         [
             Escalation(complaint_id=row[0], clock=spec.clock, due=row[1], level=level, created_at=now, sweep=sweep)
@@ -323,7 +325,7 @@ def _claim(spec: ClockSpec, level: int, rows: list[tuple], *, now: datetime, swe
                 data={
                     "clock": spec.clock,
                     "level": level,
-                    "due": due.isoformat(),
+                    "due": due.isoformat(timespec="microseconds"),
                     # Lower steps not claimed before this one are never recorded (module docstring).
                     "skipped": sorted(lower_levels - earlier.get((complaint_id, due), set())),
                 },
@@ -335,6 +337,65 @@ def _claim(spec: ClockSpec, level: int, rows: list[tuple], *, now: datetime, swe
         escalation_level=Greatest(F("escalation_level"), Value(level)), escalated_at=now
     )
     return len(mine)
+
+
+def _claim_postgresql(spec: ClockSpec, level: int, ids: list[int], *, now: datetime, sweep: str) -> int:
+    """The same as the portable path in one statement: claims, events and level updates in the database.
+
+    The rows never travel to Python and back, which is what makes a sweep of thousands of
+    steps take a second rather than several.
+    """
+    complaint_table = Complaint._meta.db_table
+    event_table = ComplaintEvent._meta.db_table
+    claim_table = Escalation._meta.db_table
+    due_column = Complaint._meta.get_field(spec.due_field).column
+    first_skippable = 1 if spec.supervisors_after is not None else level
+    sql = f"""
+        WITH batch AS (
+            SELECT id AS complaint_id, {due_column} AS due FROM {complaint_table} WHERE id = ANY(%(ids)s)
+        ), claimed AS (
+            INSERT INTO {claim_table} (complaint_id, clock, due, level, created_at, sweep, notify_batch)
+            SELECT complaint_id, %(clock)s, due, %(level)s, %(now)s, %(sweep)s, '' FROM batch
+            ON CONFLICT (complaint_id, clock, due, level) DO NOTHING
+            RETURNING complaint_id, due
+        ), events AS (
+            INSERT INTO {event_table}
+                (complaint_id, created_at, actor_id, actor_label, kind, from_state, to_state, note, data)
+            SELECT complaint_id, %(now)s, NULL, %(system)s, %(kind)s, '', '', '', jsonb_build_object(
+                'clock', %(clock)s::text,
+                'level', %(level)s::int,
+                'due', to_char(due AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00',
+                'skipped', to_jsonb(ARRAY(
+                    SELECT step FROM generate_series(%(first_skippable)s::int, %(level)s::int - 1) AS step
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM {claim_table} earlier
+                        WHERE earlier.complaint_id = claimed.complaint_id AND earlier.clock = %(clock)s
+                          AND earlier.due = claimed.due AND earlier.level = step
+                    )
+                    ORDER BY step
+                ))
+            )
+            FROM claimed
+        ), updated AS (
+            UPDATE {complaint_table} AS c
+            SET escalation_level = GREATEST(c.escalation_level, %(level)s), escalated_at = %(now)s
+            FROM claimed WHERE c.id = claimed.complaint_id
+        )
+        SELECT count(*) FROM claimed
+    """
+    params = {
+        "ids": ids,
+        "clock": spec.clock,
+        "level": level,
+        "now": now,
+        "sweep": sweep,
+        "system": ComplaintEvent.SYSTEM,
+        "kind": EVENT_KIND,
+        "first_skippable": first_skippable,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def _enqueue_notifications(result: SweepResult, *, renotify_after: timedelta) -> None:

@@ -92,7 +92,7 @@ def test_first_response_ladder_steps_at_their_boundaries(assigned):
     ]
     event = ComplaintEvent.objects.filter(complaint=assigned, kind="escalation").last()
     assert event.actor is None and event.actor_label == "system"
-    assert event.data["due"] == due.isoformat()
+    assert event.data["due"] == due.isoformat(timespec="microseconds")
 
 
 def test_resolution_ladder_steps_at_their_boundaries(responded):

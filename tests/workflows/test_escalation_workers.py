@@ -63,7 +63,19 @@ class Workers:
         db = connection.settings_dict
         return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?application_name={name}"
 
-    def start(self, name: str) -> None:
+    def start(self, *names: str) -> None:
+        """Start the workers at once and wait until each answers a ping."""
+        for name in names:
+            self._spawn(name)
+        for name in names:
+            node = f"{name}@{socket.gethostname()}"
+            wait_until(
+                lambda node=node: self.app.control.ping(destination=[node], timeout=0.5),
+                timeout=60,
+                what=f"worker {name}",
+            )
+
+    def _spawn(self, name: str) -> None:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -80,10 +92,6 @@ class Workers:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-        )
-        node = f"{name}@{socket.gethostname()}"
-        wait_until(
-            lambda: self.app.control.ping(destination=[node], timeout=0.5), timeout=60, what=f"worker {name}"
         )
 
     def kill(self, name: str) -> None:
@@ -197,8 +205,7 @@ def everything_notified(plan) -> bool:
 
 def test_three_workers_and_concurrent_sweeps_do_every_step_exactly_once(world, workers):
     plan = seed(world)
-    for name in ("worker-1", "worker-2", "worker-3"):
-        workers.start(name)
+    workers.start("worker-1", "worker-2", "worker-3")
     for _ in range(6):
         workers.sweep(batch_size=50, renotify_after_seconds=0)
     wait_until(lambda: everything_notified(plan), what="every step claimed and e-mailed")
@@ -230,8 +237,7 @@ def test_worker_killed_mid_sweep_loses_nothing_and_doubles_nothing(world, worker
     assert Escalation.objects.count() == claimed_before_kill
     assert not Escalation.objects.exclude(notify_batch="").exists()  # its e-mails were never enqueued
 
-    for name in ("worker-1", "worker-2", "worker-3"):
-        workers.start(name)
+    workers.start("worker-1", "worker-2", "worker-3")
     workers.sweep(batch_size=50, renotify_after_seconds=0)  # the next tick
     wait_until(lambda: everything_notified(plan), what="every step claimed and e-mailed after the restart")
     wait_until(workers.idle, what="the workers to finish")

@@ -1,0 +1,171 @@
+"""Escalation sweep at scale: seeds N cases on a throwaway PostgreSQL and times one sweep.
+
+For each N (100,000 and 1,000,000 by default) the table holds N cases, of which 10,000 are
+due for a step (2,500 per step: first-response warning, overdue, escalated; review run out);
+the rest are open cases whose clocks are far from any step (10 %) and closed cases (90 %).
+One sweep then runs with notifications off (they are a separate task) and the script prints
+the sweep's seconds, escalations per second and queries per escalation.
+
+Usage: .venv/bin/python benchmarks/escalation.py [N ...]
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DUE_FOR_A_STEP = 10_000
+
+
+def main(sizes: list[int]) -> None:
+    from tests.servers import start_postgres
+
+    server = start_postgres()
+    try:
+        os.environ["DATABASE_URL"] = server.url.rsplit("/", 1)[0] + "/bench"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+        import psycopg
+
+        with psycopg.connect(server.url, autocommit=True) as admin:
+            admin.execute("CREATE DATABASE bench")
+
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        results = [run(size) for size in sizes]
+        print()
+        print(f"{'cases':>10} {'due':>7} {'sweep s':>8} {'esc/s':>9} {'queries':>8} {'q/esc':>7} {'q/batch':>8}")
+        for row in results:
+            print(
+                f"{row['cases']:>10,} {row['escalated']:>7,} {row['seconds']:>8.2f} {row['rate']:>9,.0f} "
+                f"{row['queries']:>8} {row['per_escalation']:>7.4f} {row['per_batch']:>8.1f}"
+            )
+        if len(results) >= 2:
+            ratio = results[-1]["seconds"] / results[0]["seconds"]
+            print(f"sweep time {results[-1]['cases']:,} / {results[0]['cases']:,} cases: {ratio:.2f}x (target <= 1.5x)")
+    finally:
+        server.stop()
+
+
+def seed(size: int) -> None:
+    """Replace the cases with ``size`` new ones, ``DUE_FOR_A_STEP`` of them due for a step."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.utils import timezone
+
+    from complaints.models import Category, Department
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE workflows_escalation, workflows_notificationlog, complaints_complaintevent, "
+            "complaints_complaint RESTART IDENTITY CASCADE"
+        )
+    department, _ = Department.objects.get_or_create(code="retail", defaults={"name_en": "Retail", "name_zh": "零售"})
+    category, _ = Category.objects.get_or_create(code="general", defaults={"name_en": "General", "name_zh": "综合"})
+    member, _ = User.objects.get_or_create(username="bench-member", defaults={"email": "m@bank.example"})
+
+    # One INSERT ... SELECT over generate_series: the rows are built by the database, so
+    # seeding a million cases takes seconds. Shapes by position i (1-based):
+    #   first response warning | overdue | past 24 h | review run out | open, nothing due | closed
+    quarter = DUE_FOR_A_STEP // 4
+    open_far = DUE_FOR_A_STEP + (size - DUE_FOR_A_STEP) // 10
+    sql = f"""
+        INSERT INTO complaints_complaint (
+            reference, kind, channel, severity, category_id, subject, description, customer_name,
+            customer_phone, customer_email, customer_id_number, customer_account, external_id,
+            received_at, created_at, department_id, assignee_id, state, version,
+            first_response_due, first_responded_at, first_response_method,
+            resolution_clock_started_at, resolution_window_days, resolution_due, resolved_at, review_due,
+            closed_at, escalation_level, extension_status, extension_reason, extension_requires_supervisor,
+            outcome, resolution_summary, review_notes, closure, callback_attempts, reopen_count
+        )
+        SELECT 'B-' || lpad(i::text, 8, '0'), 'complaint', 'phone', 'medium', %(category)s, 'Fee',
+            'Charged twice', 'Customer', '13812345678', '', '', '', '',
+            received, received, %(department)s, %(member)s, shape.state, 1,
+            %(now)s + shape.due_in, CASE WHEN shape.responded THEN received + interval '1 hour' END,
+            CASE WHEN shape.responded THEN 'phone' ELSE '' END,
+            received, 15, received + interval '16 days',
+            CASE WHEN shape.state IN ('resolved', 'closed') THEN received + interval '1 day' END,
+            CASE WHEN shape.state = 'resolved' THEN %(now)s - interval '1 hour' END,
+            CASE WHEN shape.state = 'closed' THEN received + interval '2 days' END,
+            0, '', '', false,
+            CASE WHEN shape.state IN ('resolved', 'closed') THEN 'upheld' ELSE '' END, '', '',
+            CASE WHEN shape.state = 'closed' THEN 'accepted' ELSE '' END, 0, 0
+        FROM generate_series(1, %(size)s) AS i
+        CROSS JOIN LATERAL (
+            SELECT * FROM (VALUES
+                (i <= {quarter}, 'assigned', interval '20 hours', interval '4 hours', false),
+                (i <= {2 * quarter}, 'assigned', interval '30 hours', interval '-6 hours', false),
+                (i <= {3 * quarter}, 'assigned', interval '50 hours', interval '-26 hours', false),
+                (i <= {DUE_FOR_A_STEP}, 'resolved', interval '200 hours', interval '-176 hours', true),
+                (i <= {open_far}, 'in_progress', interval '1 hour', interval '23 hours', true),
+                (true, 'closed', interval '2000 hours', interval '-1976 hours', true)
+            ) AS shapes(matches, state, age, due_in, responded)
+            WHERE matches LIMIT 1
+        ) AS shape
+        CROSS JOIN LATERAL (SELECT %(now)s - shape.age AS received) AS r
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "category": category.pk,
+                "department": department.pk,
+                "member": member.pk,
+                "now": timezone.now(),
+                "size": size,
+            },
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE complaints_complaint")
+
+
+def run(size: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflows import escalation
+
+    started = time.perf_counter()
+    seed(size)
+    print(f"seeded {size:,} cases in {time.perf_counter() - started:.1f} s", flush=True)
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile()
+            result = profile.runcall(escalation.escalation_sweep, notify=False)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+        else:
+            result = escalation.escalation_sweep(notify=False)
+        seconds = time.perf_counter() - started
+    assert result.total == DUE_FOR_A_STEP, result.as_dict()
+    if os.environ.get("BENCH_SHOW_QUERIES"):
+        kinds: dict[str, float] = {}
+        for query in queries.captured_queries:
+            kind = query["sql"].split()[0]
+            kinds[kind] = kinds.get(kind, 0.0) + float(query["time"])
+        print("  seconds per statement kind:", {kind: round(total, 3) for kind, total in kinds.items()})
+    print(f"sweep of {size:,}: {result.as_dict()['steps']}, {result.batches} batches, {result.read} rows read", flush=True)
+    return {
+        "cases": size,
+        "escalated": result.total,
+        "seconds": seconds,
+        "rate": result.total / seconds,
+        "queries": len(queries),
+        "per_escalation": len(queries) / result.total,
+        "per_batch": len(queries) / max(result.batches, 1),
+    }
+
+
+if __name__ == "__main__":
+    main([int(arg) for arg in sys.argv[1:]] or [100_000, 1_000_000])
