@@ -132,17 +132,22 @@ class ComplaintCollectionView(generics.GenericAPIView):
         query = s.ComplaintListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         self.ordering = query.validated_data["ordering"]
-        queryset = _filtered_cases(request.user, query.validated_data)
+        queryset = (
+            _filtered_cases(request.user, query.validated_data)
+            .select_related(None)
+            .select_related("category", "department", "assignee")
+            .only(*s.ComplaintListSerializer.LIST_COLUMNS)
+        )
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.ComplaintListSerializer(page, many=True).data)
+        return self.get_paginated_response(s.FastComplaintListSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="complaints_create",
         request=s.ComplaintIntakeSerializer,
         responses={
-            201: OpenApiResponse(s.ComplaintDetailSerializer, description="Logged; deadlines are running."),
+            201: OpenApiResponse(s.ComplaintListSerializer, description="Logged; deadlines are running."),
             200: OpenApiResponse(
-                s.ComplaintDetailSerializer, description="This channel and external_id were logged before."
+                s.ComplaintListSerializer, description="This channel and external_id were logged before."
             ),
             **errors(*WRITE_ERRORS),
         },
@@ -156,7 +161,8 @@ class ComplaintCollectionView(generics.GenericAPIView):
             case, created = services.complaint_create(actor=request.user, customer=customer, **data)
         except DjangoValidationError as exc:
             _raise_service_validation(exc, s.INTAKE_ERROR_FIELDS)
-        body = s.ComplaintDetailSerializer(case, context={"request": request}).data
+        # The receipt: reference, state and deadlines; customer details masked, never echoed back.
+        body = s.FastComplaintListSerializer(case).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -42,3 +42,13 @@ def test_events_query_count_is_constant_in_history_length(world, client_for):
             assert client.get(f"/api/v1/complaints/{case.reference}/events/").status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_fast_list_rows_equal_the_generic_serializer(world, client_for):
+    from complaints import selectors
+    from complaints.api.serializers import ComplaintListSerializer, FastComplaintListSerializer
+
+    for state in (S.NEW, S.ASSIGNED, S.RESOLVED, S.CLOSED):
+        factories.case_in_state(world, state)
+    cases = list(selectors.complaint_list_for_user(world.supervisor))
+    assert FastComplaintListSerializer(cases, many=True).data == ComplaintListSerializer(cases, many=True).data
