@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent
 from complaints.states import ComplaintState as S
-from tests import factories
 from workflows.models import Escalation, NotificationLog
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
