@@ -226,7 +226,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     # Written by the escalation sweep (workflows.escalation); reset when a deadline moves.
-    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0, db_index=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_at = models.DateTimeField(_("last escalated at"), null=True, blank=True)
 
     extension_status = models.CharField(
@@ -306,6 +306,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 name="complaint_res_window_open",
             ),
             models.Index(fields=["review_due"], condition=Q(state="resolved"), name="complaint_review_open"),
+            # The admin's escalation filter; only escalated cases are indexed, so the sweep's
+            # level updates on fresh escalations stay cheap.
+            models.Index(
+                fields=["escalation_level"], condition=Q(escalation_level__gte=1), name="complaint_escalated"
+            ),
         ]
 
     def __str__(self) -> str:
