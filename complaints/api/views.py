@@ -5,8 +5,8 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import authenticate
-from django.http import FileResponse
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
