@@ -210,7 +210,7 @@ def _gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not answer within 30 s; see " + str(log))
 
 
-def _load(port: int, token: str, scenario: str, path: str, args: argparse.Namespace) -> dict:
+def _load(port: int, token: str, scenario: str, path: str, args: argparse.Namespace, concurrency: int | None = None) -> dict:
     command = [
         sys.executable,
         __file__,
@@ -226,7 +226,7 @@ def _load(port: int, token: str, scenario: str, path: str, args: argparse.Namesp
         "--seconds",
         str(args.seconds),
         "--concurrency",
-        str(args.concurrency),
+        str(concurrency or args.concurrency),
     ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -246,6 +246,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per scenario")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=8, help="client threads in the load process")
+    parser.add_argument(
+        "--latency-concurrency", type=int, default=2, help="clients for the unqueued latency figure (one per worker)"
+    )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
@@ -277,6 +280,13 @@ def main() -> None:
             if process is None:
                 process = _gunicorn(server.url, port, log)
             print(_line("list, first page (50), supervisor", _load(port, tokens["supervisor"], "list", "/api/v1/complaints/", args)), flush=True)
+            print(
+                _line(
+                    f"list, first page, supervisor, {args.latency_concurrency} clients",
+                    _load(port, tokens["supervisor"], "list", "/api/v1/complaints/", args, args.latency_concurrency),
+                ),
+                flush=True,
+            )
             print(_line("list, first page (50), department owner", _load(port, tokens["owner"], "list", "/api/v1/complaints/", args)), flush=True)
             print(
                 _line(
@@ -286,6 +296,13 @@ def main() -> None:
                 flush=True,
             )
         print(_line("intake (POST, new external_id each)", _load(port, tokens["channel"], "intake", "", args)), flush=True)
+        print(
+            _line(
+                f"intake, {args.latency_concurrency} clients",
+                _load(port, tokens["channel"], "intake", "", args, args.latency_concurrency),
+            ),
+            flush=True,
+        )
     finally:
         if process is not None:
             process.terminate()
