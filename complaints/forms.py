@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .models import Category, Cause, Complaint, Department, validate_phone
-from .states import Channel, ContactMethod, Kind, Outcome, Severity
+from .states import TRANSITION_LABELS, Channel, ContactMethod, Kind, Outcome, Severity  # noqa: F401
 
 
 class IntakeForm(forms.Form):
@@ -155,21 +155,4 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "reject": ReasonForm,
     "merge": MergeForm,
     "withdraw": ReasonForm,
-}
-
-TRANSITION_LABELS = {
-    "assign": _("Assign"),
-    "reassign": _("Reassign"),
-    "respond": _("Record first response"),
-    "request_extension": _("Request extension"),
-    "approve_extension": _("Approve extension"),
-    "deny_extension": _("Deny extension"),
-    "resolve": _("Resolve"),
-    "record_callback_attempt": _("Record failed call-back"),
-    "close": _("Close (customer accepts)"),
-    "close_unreachable": _("Close as unreachable"),
-    "reopen": _("Reopen (customer does not accept)"),
-    "reject": _("Reject"),
-    "merge": _("Merge into another case"),
-    "withdraw": _("Withdraw"),
 }

@@ -83,3 +83,22 @@ class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("Pending approval")
     APPROVED = "approved", _("Approved")
     DENIED = "denied", _("Denied")
+
+
+# The name of each lifecycle transition as staff read it (buttons, messages).
+TRANSITION_LABELS = {
+    "assign": _("Assign"),
+    "reassign": _("Reassign"),
+    "respond": _("Record first response"),
+    "request_extension": _("Request extension"),
+    "approve_extension": _("Approve extension"),
+    "deny_extension": _("Deny extension"),
+    "resolve": _("Resolve"),
+    "record_callback_attempt": _("Record failed call-back"),
+    "close": _("Close (customer accepts)"),
+    "close_unreachable": _("Close as unreachable"),
+    "reopen": _("Reopen (customer does not accept)"),
+    "reject": _("Reject"),
+    "merge": _("Merge into another case"),
+    "withdraw": _("Withdraw"),
+}

@@ -37,7 +37,7 @@ class SlaPolicy(models.Model):
         _("review call-back (days after resolution)"), default=DEFAULT_SLA.review_days, validators=[MinValueValidator(1)]
     )
     warning_percent = models.PositiveSmallIntegerField(
-        _("warn when this % of a window has gone"),
+        _("warn when this percentage of a window has gone"),
         default=DEFAULT_SLA.warning_percent,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )

@@ -30,7 +30,7 @@ from complaints.models import (
     ReferenceCounter,
     normalize_phone,
 )
-from complaints.states import ContactMethod, Kind, Outcome
+from complaints.states import TRANSITION_LABELS, ContactMethod, Kind, Outcome
 
 from . import escalation, policies
 from .models import SlaPolicy
@@ -261,13 +261,13 @@ def _run(
             )
             if not allowed:
                 raise TransitionForbidden(
-                    _("Your role may not %(action)s this case.") % {"action": name.replace("_", " ")},
+                    _("Your role may not do this on this case: %(action)s.") % {"action": TRANSITION_LABELS[name]},
                     state=case.state,
                 )
         if not meta.has_transition(case.state):
             raise TransitionNotPossible(
-                _("Cannot %(action)s a case that is %(state)s.")
-                % {"action": name.replace("_", " "), "state": case.get_state_display().lower()},
+                _("“%(action)s” is not possible for a case that is %(state)s.")
+                % {"action": TRANSITION_LABELS[name], "state": case.get_state_display().lower()},
                 state=case.state,
             )
         unmet = [c for c in meta.get_transition(case.state).conditions if not c(case)]
