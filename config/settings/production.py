@@ -21,3 +21,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# A shared cache, so that API rate limits hold across every web process.
+_cache_url = env_str("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "-")
+if _cache_url == "-":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set CACHE_URL to a Redis URL: API rate limits need a cache shared by all web processes.")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
