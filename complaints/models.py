@@ -12,8 +12,8 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
-from django.db.models import F, Q
+from django.db import connection, models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -139,11 +139,19 @@ class ReferenceCounter(models.Model):
 
     @classmethod
     def next_reference(cls, day: date) -> str:
-        """Allocate ``C-YYYYMMDD-NNNNNN`` for ``day``; the row lock makes it race-free."""
-        with transaction.atomic():
-            cls.objects.get_or_create(day=day)
-            cls.objects.filter(day=day).update(last=F("last") + 1)
-            number = cls.objects.filter(day=day).values_list("last", flat=True).get()
+        """Allocate ``C-YYYYMMDD-NNNNNN`` for ``day`` in one statement.
+
+        The upsert takes the day's row lock until the caller's transaction ends, so two
+        intakes never get the same number (PostgreSQL row lock; SQLite's write lock).
+        """
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
+                f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+                [day],
+            )
+            number = cursor.fetchone()[0]
         return f"C-{day:%Y%m%d}-{number:06d}"
 
 

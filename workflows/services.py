@@ -169,7 +169,10 @@ def complaint_create(
         created_by=actor,
     )
     try:
-        complaint.full_clean(exclude=["reference", "state"], validate_unique=False, validate_constraints=False)
+        # The category and the actor are objects already; no need to look them up again.
+        complaint.full_clean(
+            exclude=["reference", "state", "category", "created_by"], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
@@ -183,33 +186,41 @@ def complaint_create(
     complaint.resolution_window_days = sla.resolution_days
     complaint.resolution_due = policies.resolution_due(received_at, sla.resolution_days)
 
+    # Route by the category before the insert, so that the case is written once.
+    department = category.default_department
+    routed = department is not None and department.is_active
+    if routed:
+        complaint.assign(department=department, assignee=None)
+        complaint.version += 1
+    created_event = ComplaintEvent(
+        created_at=now,
+        actor=actor,
+        actor_label=_label(actor),
+        kind="created",
+        to_state="new",
+        data={"channel": channel, "kind": kind, "category": category.code},
+    )
+    events = [created_event]
+    if routed:
+        events.append(
+            ComplaintEvent(
+                created_at=now,
+                actor=None,
+                actor_label=ComplaintEvent.SYSTEM,
+                kind="assign",
+                from_state="new",
+                to_state=complaint.state,
+                note=_("Routed by the category's default department."),
+                data={"department": department.code},
+            )
+        )
     try:
         with transaction.atomic():
             complaint.reference = ReferenceCounter.next_reference(timezone.localdate(now))
             complaint.save(force_insert=True)
-            _write_event(
-                complaint,
-                actor=actor,
-                kind="created",
-                to_state=complaint.state,
-                at=now,
-                data={"channel": channel, "kind": kind, "category": category.code},
-            )
-            department = category.default_department
-            if department is not None and department.is_active:
-                complaint.assign(department=department, assignee=None)
-                complaint.version += 1
-                complaint.save()
-                _write_event(
-                    complaint,
-                    actor=None,
-                    kind="assign",
-                    from_state="new",
-                    to_state=complaint.state,
-                    note=_("Routed by the category's default department."),
-                    data={"department": department.code},
-                    at=now,
-                )
+            for event in events:
+                event.complaint = complaint
+            ComplaintEvent.objects.bulk_create(events)
     except IntegrityError:
         if external_id:
             existing = Complaint.objects.filter(channel=channel, external_id=external_id).first()
