@@ -16,6 +16,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -210,7 +211,57 @@ def _gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not answer within 30 s; see " + str(log))
 
 
+WRK_INTAKE = r"""
+local counter = 0
+local id = 0
+function setup(thread) id = id + 1; thread:set("id", id) end
+function request()
+  counter = counter + 1
+  local body = string.format('{"kind":"complaint","channel":"app","severity":"medium","category":"savings",'
+    .. '"subject":"Card fee charged twice","description":"The customer was charged the annual fee twice.",'
+    .. '"external_id":"wrk-%s-%d-%d","customer":{"name":"Zhang San","phone":"13812345678"}}',
+    os.time(), id, counter)
+  return wrk.format("POST", "/api/v1/complaints/", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def _wrk(port: int, token: str, scenario: str, path: str, args: argparse.Namespace, concurrency: int) -> dict:
+    """The same scenario driven by wrk (C, no GIL): 2 threads, ``concurrency`` connections."""
+    import re
+    import tempfile
+
+    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{int(args.seconds)}s", "--latency", "-H", f"Authorization: Token {token}"]
+    script = None
+    if scenario == "intake":
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        script.write(WRK_INTAKE.replace('{["Content-Type"] = "application/json"}',
+                                        '{["Content-Type"] = "application/json", ["Authorization"] = "Token ' + token + '"}'))
+        script.close()
+        command += ["-s", script.name]
+    command.append(f"http://127.0.0.1:{port}{path or '/api/v1/complaints/'}")
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    if script is not None:
+        os.unlink(script.name)
+
+    def millis(label: str) -> float:
+        value, unit = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": millis("50"),
+        "p99_ms": millis("99"),
+        "requests": requests,
+        "statuses": {"non-2xx": int(errors.group(1)) if errors else 0},
+    }
+
+
 def _load(port: int, token: str, scenario: str, path: str, args: argparse.Namespace, concurrency: int | None = None) -> dict:
+    if args.loader == "wrk":
+        return _wrk(port, token, scenario, path, args, concurrency or args.concurrency)
     command = [
         sys.executable,
         __file__,
@@ -254,6 +305,12 @@ def main() -> None:
     parser.add_argument("--token", help=argparse.SUPPRESS)
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
     parser.add_argument("--path", default="/api/v1/complaints/", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--loader",
+        choices=["wrk", "python"],
+        default="wrk" if shutil.which("wrk") else "python",
+        help="load generator: wrk (Debian package, default when installed) or Python threads",
+    )
     args = parser.parse_args()
     if args.load:
         run_load(args)
@@ -269,7 +326,7 @@ def main() -> None:
         tokens = _seed_reference_data()
         port = free_port()
         sizes = sorted({int(size) for size in args.sizes.split(",") if size and int(size) < args.rows} | {args.rows})
-        print(f"PostgreSQL 15 (throwaway), gunicorn 2 sync workers, load: {args.concurrency} threads in a second process")
+        print(f"PostgreSQL 15 (throwaway), gunicorn 2 sync workers, load: {args.loader} with {args.concurrency} connections in a second process")
         print(f"{args.seconds:g} s measured per scenario after {args.warmup:g} s warm-up; nproc={os.cpu_count()}")
         inserted = 0
         for size in sizes:

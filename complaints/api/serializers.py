@@ -143,7 +143,7 @@ class ComplaintIntakeSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
     category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.all(), help_text=_("A category code.")
+        slug_field="code", queryset=Category.objects.select_related("default_department"), help_text=_("A category code.")
     )
     subject = StrictCharField(max_length=200)
     description = StrictCharField(max_length=10000)
