@@ -30,7 +30,7 @@ from complaints.models import (
     ReferenceCounter,
     normalize_phone,
 )
-from complaints.states import TRANSITION_LABELS, ContactMethod, Kind, Outcome
+from complaints.states import OPEN_STATES, TRANSITION_LABELS, ContactMethod, Kind, Outcome
 
 from . import escalation, policies
 from .models import SlaPolicy
@@ -636,22 +636,37 @@ def complaint_reopen(*, complaint, actor, reason: str, expected_version=None, no
     )
 
 
-def complaint_reject(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
-    """Not a case the bank handles (for example not a complaint about the bank)."""
+def _end_with_reason(
+    *, name: str, complaint, actor, reason: str, missing: str, expected_version, now
+) -> Complaint:
+    """Reject or withdraw: a final state reached with a reason, which the event keeps."""
     at = now or timezone.now()
 
     def prepare(case: Complaint) -> dict:
-        _require_text(reason, "reason", _("Say why the case is rejected."))
+        _require_text(reason, "reason", missing)
         return {"at": at}
 
     return _run(
         complaint=complaint,
         actor=actor,
-        name="reject",
+        name=name,
         prepare=prepare,
         note=(reason or "").strip(),
         expected_version=expected_version,
         now=at,
+    )
+
+
+def complaint_reject(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
+    """Not a case the bank handles (for example not a complaint about the bank)."""
+    return _end_with_reason(
+        name="reject",
+        complaint=complaint,
+        actor=actor,
+        reason=reason,
+        missing=_("Say why the case is rejected."),
+        expected_version=expected_version,
+        now=now,
     )
 
 
@@ -663,7 +678,7 @@ def complaint_merge(*, complaint, actor, into: Complaint, expected_version=None,
         target = Complaint.objects.filter(pk=into.pk).first()
         if target is None or target.pk == case.pk:
             raise ValidationError({"into": [_("Choose another case to merge into.")]})
-        if target.state not in ("new", "assigned", "in_progress", "resolved"):
+        if target.state not in OPEN_STATES:
             raise ValidationError({"into": [_("The case to merge into must still be open.")]})
         return {"into": target, "at": at}
 
@@ -680,20 +695,14 @@ def complaint_merge(*, complaint, actor, into: Complaint, expected_version=None,
 
 def complaint_withdraw(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
     """The customer withdraws; handling ends the day the withdrawal is received."""
-    at = now or timezone.now()
-
-    def prepare(case: Complaint) -> dict:
-        _require_text(reason, "reason", _("Record what the customer said."))
-        return {"at": at}
-
-    return _run(
+    return _end_with_reason(
+        name="withdraw",
         complaint=complaint,
         actor=actor,
-        name="withdraw",
-        prepare=prepare,
-        note=(reason or "").strip(),
+        reason=reason,
+        missing=_("Record what the customer said."),
         expected_version=expected_version,
-        now=at,
+        now=now,
     )
 
 
