@@ -24,6 +24,7 @@ from django.db.models import (
     Aggregate,
     Avg,
     Count,
+    DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -201,8 +202,8 @@ class OpenCases:
 )
 def open_and_overdue(period: Period, cases: QuerySet[Complaint] | None = None) -> OpenCases:
     moment = period.ends_before
-    result = _cases(cases).filter(received_at__lt=moment).aggregate(
-        open=Count("id", filter=_open_at(moment)), overdue=Count("id", filter=_overdue_at(moment))
+    result = _cases(cases).filter(_open_at(moment)).aggregate(
+        open=Count("id"), overdue=Count("id", filter=_overdue_at(moment))
     )
     return OpenCases(result["open"], result["overdue"])
 
@@ -550,8 +551,11 @@ def overdue_and_escalated(period: Period, cases: QuerySet[Complaint] | None = No
     rows = list(
         _cases(cases)
         .filter(_open_at(moment) & (_overdue_at(moment) | Q(escalation_level__gte=1)))
-        .annotate(total=Window(Count("id")))
-        .order_by("received_at", "id")
+        .annotate(total=Window(Count("id")), received=ExpressionWrapper(F("received_at") + Value(timedelta(0)), output_field=DateTimeField()))
+        # Ordered by an expression rather than the indexed column: otherwise PostgreSQL walks the
+        # whole received_at index for the LIMIT instead of using the closed_at index (3.5 s vs 0.3 s
+        # at 1,000,000 cases); the window count has to see every matching row anyway.
+        .order_by("received", "id")
         .values_list(
             "reference",
             "received_at",
