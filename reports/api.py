@@ -1,28 +1,34 @@
 """REST API of the reports: ``GET /api/v1/reports/`` and ``GET /api/v1/reports/{id}/pdf/`` (supervisors only).
 
-Routed by ``reports.api.urlpatterns``; ``config/urls.py`` includes them under ``api/v1/reports/``
-ahead of the case API's catch-all.
+``config/urls.py`` mounts these under ``api/v1/reports/``, ahead of the case API, whose
+catch-all answers every other path under ``api/v1/`` with a JSON 404.
 """
 from __future__ import annotations
 
 from django.http import FileResponse
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from complaints.api.permissions import IsSupervisor
+from complaints.api.views import READ_ERRORS, errors
 
 from .models import Report
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    generated_by = serializers.CharField(source="generated_by_label", read_only=True)
+    """A stored biweekly report; the PDF itself is at ``pdf``."""
+
+    generated_by = serializers.CharField(source="generated_by_label", read_only=True, help_text="Username, or system.")
     pdf = serializers.SerializerMethodField()
 
     class Meta:
@@ -41,30 +47,52 @@ class ReportSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.URI)
     def get_pdf(self, report: Report) -> str:
         return reverse("api-report-pdf", args=[report.pk], request=self.context.get("request"))
 
 
-class ReportListView(generics.ListAPIView):
-    """Every stored report, newest period first; ``generated_by`` is a username or ``system``."""
+class ReportListView(APIView):
+    """Every stored report, newest period first."""
 
-    serializer_class = ReportSerializer
     permission_classes = [IsAuthenticated, IsSupervisor]
-    queryset = Report.objects.select_related("generated_by").order_by("-period_start", "language")
-    pagination_class = None
+
+    @extend_schema(operation_id="reports_list", responses={200: ReportSerializer(many=True), **errors(*READ_ERRORS)})
+    def get(self, request: Request) -> Response:
+        reports = Report.objects.select_related("generated_by").order_by("-period_start", "language")
+        return Response(ReportSerializer(reports, many=True, context={"request": request}).data)
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for ``Accept: application/pdf``; the PDF itself is streamed as a file."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else JSONRenderer().render(data)
 
 
 class ReportPdfView(APIView):
-    """The report's PDF (``application/pdf``)."""
+    """One report's PDF file."""
 
     permission_classes = [IsAuthenticated, IsSupervisor]
+    renderer_classes = [JSONRenderer, PdfRenderer]
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        operation_id="reports_pdf_retrieve",
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The report's id.")],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, *READ_ERRORS)},
+    )
     def get(self, request: Request, pk: int) -> FileResponse:
         report = Report.objects.filter(pk=pk).first()
-        if report is None or not report.file:
-            raise NotFound()
-        return FileResponse(report.file.open("rb"), filename=report.filename, content_type="application/pdf")
+        if report is None or not report.file or not report.file.storage.exists(report.file.name):
+            raise NotFound(_("No such report."))
+        return FileResponse(
+            report.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=report.filename
+        )
 
 
 urlpatterns = [

@@ -491,24 +491,3 @@ class TokenSerializer(serializers.Serializer):
 
 
 # --- reports (supervisors) ---------------------------------------------------------------
-class ReportSerializer(serializers.Serializer):
-    """A stored biweekly report; the PDF itself is at ``pdf``."""
-
-    id = serializers.IntegerField(read_only=True)
-    period_start = serializers.DateField(read_only=True)
-    period_end = serializers.DateField(read_only=True, help_text=_("Inclusive."))
-    language = serializers.CharField(read_only=True)
-    sha256 = serializers.CharField(read_only=True)
-    size = serializers.IntegerField(read_only=True, help_text=_("Bytes."))
-    page_count = serializers.IntegerField(read_only=True)
-    generated_at = serializers.DateTimeField(read_only=True)
-    generated_by = serializers.CharField(source="generated_by_label", read_only=True, help_text=_("Username, or system."))
-    pdf = serializers.SerializerMethodField()
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_pdf(self, report) -> str:
-        from django.urls import reverse
-
-        path = reverse("api-report-pdf", kwargs={"pk": report.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path

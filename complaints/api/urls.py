@@ -23,8 +23,6 @@ urlpatterns = [
     path("departments/", views.DepartmentListView.as_view(), name="api-departments"),
     path("categories/", views.CategoryListView.as_view(), name="api-categories"),
     path("causes/", views.CauseListView.as_view(), name="api-causes"),
-    path("reports/", views.ReportListView.as_view(), name="api-reports"),
-    path("reports/<int:pk>/pdf/", views.ReportPdfView.as_view(), name="api-report-pdf"),
     # Anything else under /api/v1/ is a JSON 404, never an HTML page.
     re_path(r"^.*$", not_found),
 ]

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +15,6 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +26,7 @@ from workflows import services
 from . import serializers as s
 from .exceptions import Conflict
 from .pagination import ComplaintCursorPagination
-from .permissions import IsSupervisor, MayLogCases
+from .permissions import MayLogCases
 from .throttling import TokenLoginRateThrottle
 
 REFERENCE = OpenApiParameter(
@@ -290,51 +287,3 @@ class CauseListView(generics.ListAPIView):
     @extend_schema(responses={200: s.CauseSerializer(many=True), **errors(*READ_ERRORS)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-
-# --- reports (supervisors only) ------------------------------------------------------------
-def _reports():
-    # Looked up by label: reports depends on complaints, never the other way round at import time.
-    return apps.get_model("reports", "Report").objects.select_related("generated_by")
-
-
-class ReportListView(APIView):
-    """Stored biweekly improvement reports, newest period first."""
-
-    permission_classes = [IsAuthenticated, IsSupervisor]
-
-    @extend_schema(operation_id="reports_list", responses={200: s.ReportSerializer(many=True), **errors(*READ_ERRORS)})
-    def get(self, request: Request) -> Response:
-        return Response(s.ReportSerializer(_reports(), many=True, context={"request": request}).data)
-
-
-class PdfRenderer(BaseRenderer):
-    """Lets a client ask for ``Accept: application/pdf``; the PDF itself is streamed as a file."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else JSONRenderer().render(data)
-
-
-class ReportPdfView(APIView):
-    """One report's PDF file."""
-
-    permission_classes = [IsAuthenticated, IsSupervisor]
-    renderer_classes = [JSONRenderer, PdfRenderer]
-
-    @extend_schema(
-        operation_id="reports_pdf_retrieve",
-        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("The report's id."))],
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, *READ_ERRORS)},
-    )
-    def get(self, request: Request, pk: int) -> FileResponse:
-        report = _reports().filter(pk=pk).first()
-        if report is None or not report.file or not report.file.storage.exists(report.file.name):
-            raise NotFound(_("No such report."))
-        return FileResponse(
-            report.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=report.filename
-        )

@@ -9,7 +9,6 @@ import pytest
 from reports import services
 from reports.periods import Period
 
-pytestmark = pytest.mark.urls("tests.reports.api_urls")
 
 
 @pytest.fixture
