@@ -297,6 +297,19 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["department", "state"], name="complaint_dept_state"),
             models.Index(fields=["category", "received_at"], name="complaint_category_received"),
+            # The report's figures select cases whose clock column falls in a period, or
+            # whose closed_at is empty or later than the period end (reports.figures).
+            *[
+                models.Index(fields=[column], name=f"complaint_{column}")
+                for column in (
+                    "first_response_due",
+                    "first_responded_at",
+                    "resolution_due",
+                    "resolved_at",
+                    "review_due",
+                    "closed_at",
+                )
+            ],
             # The escalation sweep's reads (workflows.escalation): only cases whose clock runs.
             models.Index(
                 fields=["first_response_due"],
