@@ -454,17 +454,36 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.closed_at = at
 
 
-class ComplaintEventQuerySet(models.QuerySet["ComplaintEvent"]):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: history rows are written once."""
+
     def update(self, **kwargs):
-        raise PermissionError("Complaint events are append-only; they cannot be updated.")
+        raise PermissionError(f"{self.model._meta.verbose_name_plural} are append-only; they cannot be updated.")
 
     def delete(self):
-        raise PermissionError("Complaint events are append-only; they cannot be deleted.")
+        raise PermissionError(f"{self.model._meta.verbose_name_plural} are append-only; they cannot be deleted.")
 
     _raw_delete = delete
 
 
-class ComplaintEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A history row: saved once, never changed or deleted (cases' and improvement actions' events)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError(f"{self._meta.verbose_name_plural} are append-only; they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self._meta.verbose_name_plural} are append-only; they cannot be deleted.")
+
+
+class ComplaintEvent(AppendOnlyModel):
     """An immutable line in a case's history: a transition, a call-back attempt, an escalation."""
 
     SYSTEM = "system"
@@ -482,8 +501,6 @@ class ComplaintEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 
-    objects = ComplaintEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("case event")
@@ -492,11 +509,3 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.from_state}->{self.to_state}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise PermissionError("Complaint events are append-only; they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Complaint events are append-only; they cannot be deleted.")

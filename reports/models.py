@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from complaints import roles
-from complaints.models import Category, Cause, Department
+from complaints.models import AppendOnlyModel, Category, Cause, Department
 
 
 def report_upload_to(report: Report, filename: str) -> str:
@@ -155,17 +155,7 @@ class ImprovementAction(ConcurrentTransitionMixin, models.Model):
         self.verified_at = at
 
 
-class ImprovementActionEventQuerySet(models.QuerySet["ImprovementActionEvent"]):
-    def update(self, **kwargs):
-        raise PermissionError("Improvement action events are append-only; they cannot be updated.")
-
-    def delete(self):
-        raise PermissionError("Improvement action events are append-only; they cannot be deleted.")
-
-    _raw_delete = delete
-
-
-class ImprovementActionEvent(models.Model):
+class ImprovementActionEvent(AppendOnlyModel):
     """An immutable line in an improvement action's history."""
 
     SYSTEM = "system"
@@ -183,8 +173,6 @@ class ImprovementActionEvent(models.Model):
     to_state = models.CharField(_("to"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
 
-    objects = ImprovementActionEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("improvement action event")
@@ -192,11 +180,3 @@ class ImprovementActionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.from_state}->{self.to_state}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise PermissionError("Improvement action events are append-only; they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Improvement action events are append-only; they cannot be deleted.")
