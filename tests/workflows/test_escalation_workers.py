@@ -28,7 +28,7 @@ from complaints.models import Complaint, ComplaintEvent
 from complaints.states import ComplaintState as S
 from workflows.models import Escalation, NotificationLog
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEP = "workflows.tasks.escalation_sweep"
