@@ -483,12 +483,11 @@ class AppendOnlyModel(models.Model):
         raise PermissionError(f"{self._meta.verbose_name_plural} are append-only; they cannot be deleted.")
 
 
-class ComplaintEvent(AppendOnlyModel):
-    """An immutable line in a case's history: a transition, a call-back attempt, an escalation."""
+class EventRecord(AppendOnlyModel):
+    """Who did what to a record's lifecycle, and when: the fields every history row shares."""
 
     SYSTEM = "system"
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
@@ -499,6 +498,18 @@ class ComplaintEvent(AppendOnlyModel):
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_state}->{self.to_state}"
+
+
+class ComplaintEvent(EventRecord):
+    """An immutable line in a case's history: a transition, a call-back attempt, an escalation."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
     data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:
@@ -506,6 +517,3 @@ class ComplaintEvent(AppendOnlyModel):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         indexes = [models.Index(fields=["complaint", "created_at"], name="event_complaint_created")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.from_state}->{self.to_state}"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from complaints import roles
-from complaints.models import AppendOnlyModel, Category, Cause, Department
+from complaints.models import Category, Cause, Department, EventRecord
 
 
 def report_upload_to(report: Report, filename: str) -> str:
@@ -155,28 +155,14 @@ class ImprovementAction(ConcurrentTransitionMixin, models.Model):
         self.verified_at = at
 
 
-class ImprovementActionEvent(AppendOnlyModel):
+class ImprovementActionEvent(EventRecord):
     """An immutable line in an improvement action's history."""
-
-    SYSTEM = "system"
 
     action = models.ForeignKey(
         ImprovementAction, on_delete=models.PROTECT, related_name="events", verbose_name=_("improvement action")
     )
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
-    )
-    actor_label = models.CharField(_("by"), max_length=150)
-    kind = models.CharField(_("event"), max_length=40)
-    from_state = models.CharField(_("from"), max_length=20, blank=True)
-    to_state = models.CharField(_("to"), max_length=20, blank=True)
-    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("improvement action event")
         verbose_name_plural = _("improvement action events")
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.from_state}->{self.to_state}"
