@@ -22,23 +22,9 @@ DUE_FOR_A_STEP = 10_000
 
 
 def main(sizes: list[int]) -> None:
-    from tests.servers import start_postgres
+    from benchmarks.setup import django_on_throwaway_postgres
 
-    server = start_postgres()
-    try:
-        os.environ["DATABASE_URL"] = server.url.rsplit("/", 1)[0] + "/bench"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-        import psycopg
-
-        with psycopg.connect(server.url, autocommit=True) as admin:
-            admin.execute("CREATE DATABASE bench")
-
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    with django_on_throwaway_postgres():
         results = [run(size) for size in sizes]
         print()
         print(f"{'cases':>10} {'due':>7} {'sweep s':>8} {'esc/s':>9} {'queries':>8} {'q/esc':>7} {'q/batch':>8}")
@@ -50,8 +36,6 @@ def main(sizes: list[int]) -> None:
         if len(results) >= 2:
             ratio = results[-1]["seconds"] / results[0]["seconds"]
             print(f"sweep time {results[-1]['cases']:,} / {results[0]['cases']:,} cases: {ratio:.2f}x (target <= 1.5x)")
-    finally:
-        server.stop()
 
 
 def seed(size: int) -> None:

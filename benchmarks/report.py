@@ -15,7 +15,6 @@ Usage: .venv/bin/python benchmarks/report.py [TOTAL [IN_PERIOD]]
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import date
@@ -194,27 +193,15 @@ def measure(period):
 
 
 def main(total: int, in_period: int) -> None:
-    from tests.servers import start_postgres
+    from benchmarks.setup import django_on_throwaway_postgres
 
-    server = start_postgres()
-    try:
-        os.environ["DATABASE_URL"] = server.url.rsplit("/", 1)[0] + "/bench"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-        import psycopg
-
-        with psycopg.connect(server.url, autocommit=True) as admin:
-            admin.execute("CREATE DATABASE bench")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with django_on_throwaway_postgres():
         from django.utils import translation
 
         from complaints.models import Complaint
         from reports import rendering
         from reports.periods import Period
 
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         seed(total, in_period)
         period = Period(PERIOD_START, PERIOD_END)
@@ -236,8 +223,6 @@ def main(total: int, in_period: int) -> None:
             path.write_bytes(pdf.content)
             print(f"PDF {language}: render {render:.2f} s, figures + render {best + render:.2f} s, "
                   f"{len(pdf.content) / 1024:.0f} KiB, {pdf.page_count} pages -> {path.relative_to(ROOT)}")
-    finally:
-        server.stop()
 
 
 EXPLAIN = "--explain" in sys.argv
