@@ -336,6 +336,45 @@ def test_collecting_a_report_takes_a_constant_number_of_queries(seeded):
     assert counts[1] <= 40
 
 
+def _scans_of_cases(plan: dict) -> list[str]:
+    """The node types of every scan of the case table in an EXPLAIN (FORMAT JSON) plan."""
+    found = [plan["Node Type"]] if plan.get("Relation Name") == "complaints_complaint" else []
+    for child in plan.get("Plans", []):
+        found += _scans_of_cases(child)
+    return found
+
+
+@pytest.mark.postgres
+def test_every_figure_reads_the_case_table_through_a_covering_index_only(seeded):
+    """On PostgreSQL no figure visits the case table itself: each is answered by an index-only
+    scan of a clock column's covering index, which is what keeps the report fast at 1,000,000
+    cases (benchmarks/report.py). A figure that counts a column the index lacks, or ORs ranges
+    of different clocks, fails here. The case list's second query (the listed rows) is exempt."""
+    busy = Period(date(2026, 1, 19), date(2026, 2, 1))
+    with CaptureQueriesContext(connection) as queries:
+        collect(busy)
+    checked = 0
+    with connection.cursor() as cursor:
+        # Plan as for a large, vacuumed table (every page all-visible, as autovacuum keeps it),
+        # with table scans ruled out, so that the plan shows whether the covering indexes can
+        # answer each query alone, whatever the tiny test data. Rolled back with the test.
+        cursor.execute("ANALYZE complaints_complaint")
+        cursor.execute("UPDATE pg_class SET relallvisible = relpages WHERE relname = 'complaints_complaint'")
+        cursor.execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+        try:
+            for query in queries.captured_queries:
+                sql = query["sql"]
+                if "complaints_complaint" not in sql or '"complaints_complaint"."id" IN (' in sql:
+                    continue
+                cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+                scans = _scans_of_cases(cursor.fetchone()[0][0]["Plan"])
+                assert scans and set(scans) == {"Index Only Scan"}, (scans, sql[:300])
+                checked += 1
+        finally:
+            cursor.execute("RESET enable_seqscan; RESET enable_bitmapscan")
+    assert checked >= 25
+
+
 def test_every_figure_has_its_docstring_as_definition():
     for definition in figures.FIGURES:
         function = getattr(figures, definition.name)
