@@ -83,7 +83,11 @@ class ReportPdfView(APIView):
 
     @extend_schema(
         operation_id="reports_pdf_retrieve",
-        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The report's id.")],
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The report's id."),
+            # The file is always the PDF; DRF's ?format= override has nothing to choose here.
+            OpenApiParameter("format", exclude=True),
+        ],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, *READ_ERRORS)},
     )
     def get(self, request: Request, pk: int) -> FileResponse:

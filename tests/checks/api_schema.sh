@@ -43,6 +43,12 @@ for name, state in state_for.items():
     if name in ('approve_extension', 'deny_extension'):
         case = services.complaint_request_extension(complaint=case, actor=world.owner, days=10, reason='Seed')
     print(f'case {name} {case.reference}')
+# One stored report, so that the PDF download is exercised with an id that exists.
+from datetime import date
+from reports.periods import Period
+from reports.services import report_generate
+report = report_generate(period=Period(date(2026, 1, 5), date(2026, 1, 18)), language='en')
+print(f'report {report.pk}')
 # A supervisor may take every operation, the reports' included; roles are tested in tests/api.
 print(f'token {Token.objects.create(user=world.supervisor).key}')
 " > "$tmp/seed.txt"
@@ -51,6 +57,9 @@ any_case=$(awk '$1 == "case" {print $3; exit}' "$tmp/seed.txt")
 {
   echo "[parameters]"
   echo "\"path.reference\" = \"$any_case\""
+  awk '$1 == "report" {
+    printf "\n[[operations]]\ninclude-path = \"/api/v1/reports/{id}/pdf/\"\nparameters = { \"path.id\" = %s }\n", $2
+  }' "$tmp/seed.txt"
   awk '$1 == "case" {
     printf "\n[[operations]]\ninclude-path = \"/api/v1/complaints/{reference}/transitions/%s/\"\nparameters = { \"path.reference\" = \"%s\" }\n", $2, $3
   }' "$tmp/seed.txt"
