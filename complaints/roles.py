@@ -20,6 +20,11 @@ def _cached(user, name: str, compute):
     return cache[name]
 
 
+def remember_group_names(user, names: frozenset[str]) -> None:
+    """Record the user's group names, read along with the user (see ``complaints.api.authentication``)."""
+    user.__dict__.setdefault("_complaint_roles_cache", {})["groups"] = frozenset(names)
+
+
 def group_names(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()

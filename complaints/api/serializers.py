@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +18,8 @@ from rest_framework import serializers
 from complaints import masking, selectors
 from complaints.models import Category, Cause, Complaint, ComplaintEvent, Department
 from complaints.states import Channel, Closure, ComplaintState, ContactMethod, ExtensionStatus, Kind, Outcome, Severity
+
+from . import lookups
 
 ORDERINGS = ("-received_at", "received_at", "-reference", "reference")
 MAX_PAGE_SIZE = 200
@@ -138,13 +141,29 @@ def customer_of(complaint: Complaint, *, show_pii: bool) -> dict[str, Any]:
 
 
 # --- intake ------------------------------------------------------------------------------
+class CategoryCodeField(serializers.SlugRelatedField):
+    """A category code, looked up with the category's default department in one query.
+
+    Unknown codes and values that are not strings go through ``SlugRelatedField``'s own
+    lookup, so the messages are the same.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", queryset=Category.objects.select_related("default_department"), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Category:
+        if isinstance(data, str):
+            category = lookups.category_with_department(data, alias=router.db_for_read(Category))
+            if category is not None:
+                return category
+        return super().to_internal_value(data)
+
+
 class ComplaintIntakeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.COMPLAINT)
     channel = serializers.ChoiceField(choices=Channel.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.select_related("default_department"), help_text=_("A category code.")
-    )
+    category = CategoryCodeField(help_text=_("A category code."))
     subject = StrictCharField(max_length=200)
     description = StrictCharField(max_length=10000)
     received_at = serializers.DateTimeField(
