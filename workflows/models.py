@@ -1,10 +1,12 @@
 """How a case moves, as data: service-level policies, escalation claims and the notification log."""
 from __future__ import annotations
 
+from functools import cache
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -73,9 +75,33 @@ class SlaPolicy(models.Model):
 
     @classmethod
     def sla_for(cls, *, kind: str, severity: str) -> Sla:
-        """The policy for a kind and severity; the built-in defaults when no row exists."""
-        policy = cls.objects.filter(kind=kind, severity=severity).first()
-        return policy.as_sla() if policy else DEFAULT_SLA
+        """The policy for a kind and severity; the built-in defaults when no row exists.
+
+        Read afresh on every call (one indexed row), so an edited policy applies to the next
+        case. Hand-written SQL because every intake and transition runs it, and compiling the
+        equivalent queryset costs several times the query.
+        """
+        sql, alias = _sla_statement(router.db_for_read(cls))
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, [kind, severity])
+            row = cursor.fetchone()
+        return Sla(**dict(zip(SLA_NUMBERS, row, strict=True))) if row else DEFAULT_SLA
+
+
+# The columns of SlaPolicy that make an Sla, in Sla's field order.
+SLA_NUMBERS = tuple(Sla.__dataclass_fields__)
+
+
+@cache
+def _sla_statement(alias: str) -> tuple[str, str]:
+    quote = connections[alias].ops.quote_name
+    opts = SlaPolicy._meta
+    columns = ", ".join(quote(opts.get_field(name).column) for name in SLA_NUMBERS)
+    sql = (
+        f"SELECT {columns} FROM {quote(opts.db_table)} "
+        f"WHERE {quote(opts.get_field('kind').column)} = %s AND {quote(opts.get_field('severity').column)} = %s"
+    )
+    return sql, alias
 
 
 class Clock(models.TextChoices):
