@@ -1,8 +1,9 @@
 """API throughput and latency: intake, and the first list page over a large case table.
 
 Starts a throwaway PostgreSQL (tests/servers.py), migrates it, seeds the reference data,
-bulk-inserts cases, serves the API with gunicorn (2 workers) and drives it from a second
-process on loopback. Prints requests/s and p50/p99 latency per scenario.
+bulk-inserts cases, serves the API with gunicorn configured as in production
+(config/gunicorn.conf.py: 2 worker processes, keep-alive) and drives it from a second process
+on loopback. Prints requests/s and p50/p99 latency per scenario.
 
     .venv/bin/python benchmarks/api.py                 # 1,000,000 cases
     .venv/bin/python benchmarks/api.py --rows 100000 --seconds 10
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
 sys.path.insert(0, str(ROOT))
 
 
@@ -174,6 +176,15 @@ def _bulk_insert(start: int, stop: int) -> None:
         cursor.execute("ANALYZE complaints_complaint")
 
 
+def _gunicorn_summary() -> str:
+    """Workers, worker class and threads as config/gunicorn.conf.py sets them."""
+    import runpy
+
+    conf = runpy.run_path(str(GUNICORN_CONF))
+    threads = f" x {conf['threads']} threads" if conf.get("worker_class") == "gthread" else ""
+    return f"{conf['workers']} {conf.get('worker_class', 'sync')} workers{threads} (config/gunicorn.conf.py)"
+
+
 def _gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -182,14 +193,14 @@ def _gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen:
         "DATABASE_CONN_MAX_AGE": "60",
         "API_TOKEN_CLIENT_RATE": "100000000/minute",
     }
+    # The production configuration (config/gunicorn.conf.py), on a free loopback port.
     process = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi:application",
+            "--config",
+            str(GUNICORN_CONF),
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            "2",
             "--log-level",
             "warning",
         ],
@@ -326,7 +337,10 @@ def main() -> None:
         tokens = _seed_reference_data()
         port = free_port()
         sizes = sorted({int(size) for size in args.sizes.split(",") if size and int(size) < args.rows} | {args.rows})
-        print(f"PostgreSQL 15 (throwaway), gunicorn 2 sync workers, load: {args.loader} with {args.concurrency} connections in a second process")
+        print(
+            f"PostgreSQL 15 (throwaway), gunicorn {_gunicorn_summary()}, "
+            f"load: {args.loader} with {args.concurrency} connections in a second process"
+        )
         print(f"{args.seconds:g} s measured per scenario after {args.warmup:g} s warm-up; nproc={os.cpu_count()}")
         inserted = 0
         for size in sizes:

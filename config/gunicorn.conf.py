@@ -1,0 +1,35 @@
+"""Gunicorn settings for the web processes: production and the API benchmark use this file.
+
+    gunicorn -c config/gunicorn.conf.py --bind 0.0.0.0:8000
+
+Two worker processes (one per core of the reference 2-core machine), each with a few
+threads: while one thread waits for PostgreSQL another can use the core, and the process
+keeps HTTP connections open between requests (a sync worker closes the connection after
+every response, so every request pays a new TCP connection). Command-line options
+override these values (``--bind``, ``--workers``); deployment values otherwise live in the
+environment and ``config/settings/``.
+"""
+
+wsgi_app = "config.wsgi:application"
+bind = ["127.0.0.1:8000"]
+
+# Processes x threads. Django keeps one database connection per thread: with
+# DATABASE_CONN_MAX_AGE set, that is workers x threads connections to PostgreSQL.
+workers = 2
+worker_class = "gthread"
+threads = 2
+
+# Keep idle client connections open this many seconds. Behind a load balancer that reuses
+# connections, set it above the balancer's own idle timeout.
+keepalive = 5
+
+# A request that takes longer than this is killed and its worker restarted.
+timeout = 30
+graceful_timeout = 30
+
+# The workers' heartbeat files: in memory, so a slow disk cannot make the arbiter kill them.
+worker_tmp_dir = "/dev/shm"
+
+# Errors to stderr; no access log here (put it on the proxy, which sees the client's address).
+errorlog = "-"
+loglevel = "info"
