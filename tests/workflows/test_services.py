@@ -205,3 +205,41 @@ def test_state_cannot_be_assigned_directly(world):
     case = factories.create_case(world)
     with pytest.raises(AttributeError):
         case.state = S.CLOSED
+
+
+def test_intake_insert_stores_what_the_instance_holds_and_sends_save_signals(world):
+    from django.db.models.signals import post_save, pre_save
+
+    seen = []
+
+    def record(sender, instance, **kwargs):
+        seen.append((sender.__name__, kwargs.get("created"), instance.pk is None))
+
+    for signal in (pre_save, post_save):
+        signal.connect(record, sender=Complaint)
+    try:
+        case, _ = intake(world, external_id="ins-1", customer=services.CustomerData(name="李四", phone="13812345678", email="li@example.com"))
+    finally:
+        for signal in (pre_save, post_save):
+            signal.disconnect(record, sender=Complaint)
+    assert seen == [("Complaint", None, True), ("Complaint", True, False)]
+    assert not case._state.adding and case.pk is not None
+    stored = Complaint.objects.get(pk=case.pk)
+    for field in Complaint._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(case, field.attname), field.name
+    events = list(ComplaintEvent.objects.filter(complaint=case).order_by("pk"))
+    assert [(e.kind, e.data) for e in events] == [
+        ("created", {"channel": "app", "kind": "complaint", "category": "savings"}),
+        ("assign", {"department": "retail"}),
+    ]
+    assert events[0].created_at == case.created_at and events[0].actor == world.cs
+
+
+def test_case_returned_by_intake_knows_its_stored_state(world):
+    # Routed at intake: stored as assigned. The lifecycle's concurrency guard compares with the
+    # state as stored, so saving the returned instance must not look like a concurrent change.
+    case, _ = intake(world)
+    assert case.state == S.ASSIGNED
+    case.subject = "Transfer delayed twice"
+    case.save(update_fields=["subject"])
+    assert Complaint.objects.get(pk=case.pk).subject == "Transfer delayed twice"
