@@ -2,13 +2,17 @@
 
     gunicorn -c config/gunicorn.conf.py --bind 0.0.0.0:8000
 
-Two worker processes (one per core of the reference 2-core machine), each with a few
-threads: while one thread waits for PostgreSQL another can use the core, and the process
+Two worker processes (one per core of the reference 2-core machine), each with two
+threads: while one thread waits for PostgreSQL the other can use the core, and the process
 keeps HTTP connections open between requests (a sync worker closes the connection after
-every response, so every request pays a new TCP connection). Command-line options
-override these values (``--bind``, ``--workers``); deployment values otherwise live in the
-environment and ``config/settings/``.
+every response, so every request paid for a new TCP connection). A kept-alive connection
+stays with the process that accepted it; with a handful of long-lived client connections
+one process may get most of them, and the second thread is what keeps that process from
+serving them one at a time. Command-line options override these values (``--bind``,
+``--workers``); deployment values otherwise live in the environment and ``config/settings/``.
 """
+
+import os
 
 wsgi_app = "config.wsgi:application"
 bind = ["127.0.0.1:8000"]
@@ -27,8 +31,9 @@ keepalive = 5
 timeout = 30
 graceful_timeout = 30
 
-# The workers' heartbeat files: in memory, so a slow disk cannot make the arbiter kill them.
-worker_tmp_dir = "/dev/shm"
+# The workers' heartbeat files: in memory where there is /dev/shm, so a slow disk cannot
+# make the arbiter kill them.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 # Errors to stderr; no access log here (put it on the proxy, which sees the client's address).
 errorlog = "-"
