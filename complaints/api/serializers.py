@@ -102,17 +102,17 @@ class CauseSerializer(serializers.ModelSerializer):
 
 
 class ShallowFieldCopies:
-    """A serializer mixin: each instance gets shallow copies of the declared fields.
-
-    DRF deep-copies every declared field per serializer instance (rebuilding each field from
-    its constructor arguments), about half a millisecond per intake request. Binding a field
-    to its serializer only assigns attributes on the copy (``field_name``, ``parent``,
-    ``source``, ``label``), so a shallow copy isolates instances as well; what the copies
-    share (choices, validators, messages) nothing changes after construction. Nested
-    serializers are still deep-copied, as DRF does. Only for serializers whose fields are
-    plain fields or nested serializers (no ``ListField`` or ``many=True`` children, whose
-    child is bound at construction).
-    """
+    # A serializer mixin: each instance gets shallow copies of the declared fields. (A comment,
+    # not a docstring: the OpenAPI schema would take a docstring as the description of every
+    # serializer that uses the mixin.)
+    #
+    # DRF deep-copies every declared field per serializer instance (rebuilding each field from
+    # its constructor arguments), about half a millisecond per intake request. Binding a field
+    # to its serializer only assigns attributes on the copy (field_name, parent, source,
+    # label), so a shallow copy isolates instances as well; what the copies share (choices,
+    # validators, messages) nothing changes after construction. Nested serializers are still
+    # deep-copied, as DRF does. Only for serializers whose fields are plain fields or nested
+    # serializers (no ListField or many=True children, whose child is bound at construction).
 
     _declared_fields: dict[str, serializers.Field]
 
