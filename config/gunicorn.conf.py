@@ -2,14 +2,17 @@
 
     gunicorn -c config/gunicorn.conf.py --bind 0.0.0.0:8000
 
-Two worker processes (one per core of the reference 2-core machine), each with two
-threads: while one thread waits for PostgreSQL the other can use the core, and the process
-keeps HTTP connections open between requests (a sync worker closes the connection after
-every response, so every request paid for a new TCP connection). A kept-alive connection
-stays with the process that accepted it; with a handful of long-lived client connections
-one process may get most of them, and the second thread is what keeps that process from
-serving them one at a time. Command-line options override these values (``--bind``,
-``--workers``); deployment values otherwise live in the environment and ``config/settings/``.
+Two worker processes (one per core of the reference 2-core machine), each a gthread worker
+with one request thread: a process serves one request at a time, as a sync worker does, but
+keeps client connections open between requests (a sync worker closes the connection after
+every response, so every request paid for a new TCP connection: about 2.5 ms of worker CPU
+per intake). Intake is CPU-bound in Python: a second thread per process measured 10-20 %
+less intake throughput and higher list latency on 2 cores (the threads share one GIL).
+Raise ``threads`` where requests wait on something slow (a remote database far away),
+since a kept-alive connection stays with the process that accepted it.
+
+Command-line options override these values (``--bind``, ``--workers``, ``--threads``);
+deployment values otherwise live in the environment and ``config/settings/``.
 """
 
 import os
@@ -21,7 +24,7 @@ bind = ["127.0.0.1:8000"]
 # DATABASE_CONN_MAX_AGE set, that is workers x threads connections to PostgreSQL.
 workers = 2
 worker_class = "gthread"
-threads = 2
+threads = 1
 
 # Keep idle client connections open this many seconds. Behind a load balancer that reuses
 # connections, set it above the balancer's own idle timeout.
