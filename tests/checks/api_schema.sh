@@ -66,7 +66,8 @@ any_case=$(awk '$1 == "case" {print $3; exit}' "$tmp/seed.txt")
 } > "$tmp/schemathesis.toml"
 
 port=$($py -c "from tests.servers import free_port; print(free_port())")
-$root/.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$port" --workers 2 \
+# The production web configuration (config/gunicorn.conf.py), on a free loopback port.
+$root/.venv/bin/gunicorn -c "$root/config/gunicorn.conf.py" --bind "127.0.0.1:$port" \
   --log-level warning --error-logfile "$tmp/gunicorn.log" &
 server_pid=$!
 for _ in $(seq 1 100); do
