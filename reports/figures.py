@@ -34,6 +34,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -50,7 +51,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from complaints.models import OPEN_UNTIL, Complaint
+from complaints.models import OPEN_UNTIL, Complaint, Department
 from complaints.states import Channel
 from complaints.states import ComplaintState as S
 
@@ -339,15 +340,18 @@ class DailyIntake:
 )
 def daily_intake(period: Period, cases: QuerySet[Complaint] | None = None) -> DailyIntake:
     previous = period.previous()
-    rows = (
-        _cases(cases)
-        .filter(received_at__gte=previous.starts_at, received_at__lt=period.ends_before)
-        .annotate(day=TruncDate("received_at", tzinfo=timezone.get_default_timezone()))
-        .values("day")
-        .annotate(count=_count())
-        .values_list("day", "count")
-    )
-    by_day: dict[date, int] = dict(rows)
+    days = previous.dates() + period.dates()
+    received = _cases(cases).filter(received_at__gte=previous.starts_at, received_at__lt=period.ends_before)
+    if connection.vendor == "postgresql":
+        # The local day as the bucket among the local midnights: a binary search per case,
+        # where converting every case's time to local time costs several times more.
+        midnights = [Period(day, day).starts_at for day in days] + [period.ends_before]
+        bucket = Func(F("received_at"), Value(midnights), function="WIDTH_BUCKET", output_field=IntegerField())
+        rows = received.annotate(bucket=bucket).values("bucket").annotate(count=_count()).values_list("bucket", "count")
+        by_day: dict[date, int] = {days[bucket - 1]: count for bucket, count in rows}
+    else:
+        day = TruncDate("received_at", tzinfo=timezone.get_default_timezone())
+        by_day = dict(received.annotate(day=day).values("day").annotate(count=_count()).values_list("day", "count"))
     return DailyIntake(
         current=[by_day.get(day, 0) for day in period.dates()],
         previous=[by_day.get(day, 0) for day in previous.dates()],
@@ -462,27 +466,34 @@ def department_table(period: Period, cases: QuerySet[Complaint] | None = None) -
     fr_q, res_q = _first_response_cohort(period), _resolution_cohort(period)
     rows = _union_of_ranges(
         _cases(cases),
-        ("department__code", "department__name_en", "department__name_zh"),
+        ("department",),
         ("received", "fr_d", "fr_n", "res_d", "res_n", "open", "overdue"),
         (_within("received_at", period), {"received": _count()}),
         (fr_q, {"fr_d": _count(), "fr_n": _count(_first_response_met())}),
         (res_q, {"res_d": _count(), "res_n": _count(_resolution_met())}),
         (_open_at(moment), {"open": _count(), "overdue": _count(_overdue_at(moment))}),
     )
-    unassigned = Name(str(_("Unassigned")), "未分派")
-    return [
+    # Names are read once for the few departments found, not joined to every counted case.
+    names = {
+        pk: (code, Name(name_en, name_zh))
+        for pk, code, name_en, name_zh in Department.objects.filter(pk__in=[key[0] for key in rows]).values_list(
+            "pk", "code", "name_en", "name_zh"
+        )
+    }
+    unassigned = ("", Name(str(_("Unassigned")), "未分派"))
+    table = [
         DepartmentRow(
-            code or "",
-            Name(name_en, name_zh) if code else unassigned,
+            *names.get(department, unassigned),
             counts["received"],
             Ratio(counts["fr_n"], counts["fr_d"]),
             Ratio(counts["res_n"], counts["res_d"]),
             counts["open"],
             counts["overdue"],
         )
-        # By code, the unassigned cases last.
-        for (code, name_en, name_zh), counts in sorted(rows.items(), key=lambda item: (item[0][0] is None, item[0][0] or ""))
+        for (department,), counts in rows.items()
     ]
+    # By code, the unassigned cases last.
+    return sorted(table, key=lambda row: (row.code == "", row.code))
 
 
 def _union_of_ranges(
