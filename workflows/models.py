@@ -64,14 +64,7 @@ class SlaPolicy(models.Model):
             )
 
     def as_sla(self) -> Sla:
-        return Sla(
-            first_response_hours=self.first_response_hours,
-            resolution_days=self.resolution_days,
-            owner_extension_max_days=self.owner_extension_max_days,
-            max_extension_days=self.max_extension_days,
-            review_days=self.review_days,
-            warning_percent=self.warning_percent,
-        )
+        return Sla(**{name: getattr(self, name) for name in SLA_NUMBERS})
 
     @classmethod
     def sla_for(cls, *, kind: str, severity: str) -> Sla:
