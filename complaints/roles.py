@@ -21,7 +21,7 @@ def _cached(user, name: str, compute):
 
 
 def remember_group_names(user, names: frozenset[str]) -> None:
-    """Record the user's group names, read along with the user (see ``complaints.api.authentication``)."""
+    """Record the user's group names, read along with the user (see ``api.authentication``)."""
     user.__dict__.setdefault("_complaint_roles_cache", {})["groups"] = frozenset(names)
 
 

@@ -7,7 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     # Reports first: the case API answers every other path under api/v1/ with a JSON 404.
-    path("api/v1/reports/", include("reports.api")),
-    path("api/v1/", include("complaints.api.urls")),
+    path("api/v1/reports/", include("api.reports")),
+    path("api/v1/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

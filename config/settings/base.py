@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "complaints",
     "workflows",
     "reports",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -128,24 +129,24 @@ REPORT_SURGE_FACTOR = env_int("REPORT_SURGE_FACTOR", 2)
 # Escalation sweep period in seconds.
 ESCALATION_SWEEP_SECONDS = env_int("ESCALATION_SWEEP_SECONDS", 300)
 
-# --- REST API (owned by the API: complaints/api/) ------------------------------------
+# --- REST API (owned by the API: api/) -----------------------------------------------
 REST_FRAMEWORK: dict = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # DRF's token scheme, reading token, user and role groups in one query.
-        "complaints.api.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["complaints.api.throttling.TokenClientRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenClientRateThrottle"],
     # Token clients (channel systems) per token; token requests per client address.
     "DEFAULT_THROTTLE_RATES": {
         "token_client": env_str("API_TOKEN_CLIENT_RATE", "6000/minute"),
         "token_login": env_str("API_TOKEN_LOGIN_RATE", "20/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "complaints.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS: dict = {
     "TITLE": "Complaint engine API",

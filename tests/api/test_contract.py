@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from complaints.api import serializers as api_serializers
-from complaints.api.throttling import TokenClientRateThrottle, TokenLoginRateThrottle
+from api import serializers as api_serializers
+from api.throttling import TokenClientRateThrottle, TokenLoginRateThrottle
 from complaints.models import Complaint
 from complaints.states import ComplaintState as S
 from tests import factories

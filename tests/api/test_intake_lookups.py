@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from complaints.api import lookups
+from api import lookups
 from complaints.models import Complaint
 from tests import factories
 from workflows.models import SlaPolicy

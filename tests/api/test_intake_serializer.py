@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from rest_framework import serializers
 
-from complaints.api.serializers import ComplaintIntakeSerializer, CustomerSerializer
+from api.serializers import ComplaintIntakeSerializer, CustomerSerializer
 
 
 class DeepCopiedCustomer(CustomerSerializer):

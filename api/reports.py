@@ -19,10 +19,10 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from complaints.api.permissions import IsSupervisor
-from complaints.api.views import READ_ERRORS, errors
+from reports.models import Report
 
-from .models import Report
+from .permissions import IsSupervisor
+from .views import READ_ERRORS, errors
 
 
 class ReportSerializer(serializers.ModelSerializer):

@@ -19,12 +19,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workflows import services
-from workflows.admin import EscalationLevelFilter
+from .policies import EscalationLevelFilter
 
-from . import selectors
-from .forms import TRANSITION_FORMS, TRANSITION_LABELS, IntakeForm
-from .masking import mask_account, mask_email, mask_id_number, mask_name, mask_phone
-from .models import Category, Cause, Complaint, ComplaintEvent, Department, normalize_phone
+from complaints import selectors
+from complaints.masking import mask_account, mask_email, mask_id_number, mask_name, mask_phone
+from complaints.models import Category, Cause, Complaint, ComplaintEvent, Department, normalize_phone
+
+from ..forms import TRANSITION_FORMS, TRANSITION_LABELS, IntakeForm
 
 admin.site.site_header = _("Complaints and feedback")
 admin.site.site_title = _("Complaints and feedback")

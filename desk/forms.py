@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
-from .models import Category, Cause, Complaint, Department, validate_phone
-from .states import TRANSITION_LABELS, Channel, ContactMethod, Kind, Outcome, Severity  # noqa: F401
+from complaints import selectors
+from complaints.models import Category, Cause, Complaint, Department, validate_phone
+from complaints.states import TRANSITION_LABELS, Channel, ContactMethod, Kind, Outcome, Severity  # noqa: F401
 
 
 class IntakeForm(forms.Form):

@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.services import WorkflowError
 
-from . import services, tasks
-from .models import ImprovementAction, ImprovementActionEvent, Report
-from .periods import Period, last_complete_period
+from reports import services, tasks
+from reports.models import ImprovementAction, ImprovementActionEvent, Report
+from reports.periods import Period, last_complete_period
 
 
 class GenerateReportForm(forms.Form):

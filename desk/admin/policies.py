@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Escalation, NotificationLog, SlaPolicy
+from workflows.models import Escalation, NotificationLog, SlaPolicy
 
 
 @admin.register(SlaPolicy)
