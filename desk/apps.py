@@ -1,6 +1,13 @@
-"""App config for the work desk: the admin site staff work in, and the commands that serve people."""
+"""App configs of the work desk: the admin site staff work in, and the commands that serve people."""
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
+
+
+class DeskAdminConfig(AdminConfig):
+    """Django's admin with the desk's site as ``admin.site``."""
+
+    default_site = "desk.site.DeskSite"
 
 
 class DeskConfig(AppConfig):

@@ -21,7 +21,7 @@ SECRET_KEY = env_str("SECRET_KEY", "insecure-only-for-local-development")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "desk.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "complaints",
     "workflows",
     "reports",
-    "desk",
+    "desk.apps.DeskConfig",
 ]
 
 MIDDLEWARE = [

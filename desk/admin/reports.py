@@ -18,11 +18,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from workflows.services import WorkflowError
-
 from reports import services, tasks
 from reports.models import ImprovementAction, ImprovementActionEvent, Report
 from reports.periods import Period, last_complete_period
+from workflows.services import WorkflowError
 
 
 class GenerateReportForm(forms.Form):
