@@ -359,19 +359,32 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         return self.reference or "(new case)"
 
     # --- the lifecycle: field changes only -------------------------------------------
-    @transition(field=state, source=S.NEW, target=S.ASSIGNED, permission=conditions.may_route)
+    @transition(
+        field=state,
+        source=S.NEW,
+        target=S.ASSIGNED,
+        permission=conditions.may_route,
+        custom={"label": _("Assign")},
+    )
     def assign(self, *, department: Department, assignee=None) -> None:
         self.department = department
         self.assignee = assignee
 
     @transition(
-        field=state, source=[S.ASSIGNED, S.IN_PROGRESS], target=S.ASSIGNED, permission=conditions.may_reassign
+        field=state, source=[S.ASSIGNED, S.IN_PROGRESS], target=S.ASSIGNED, permission=conditions.may_reassign,
+        custom={"label": _("Reassign")},
     )
     def reassign(self, *, department: Department, assignee=None) -> None:
         self.department = department
         self.assignee = assignee
 
-    @transition(field=state, source=S.ASSIGNED, target=S.IN_PROGRESS, permission=conditions.may_respond)
+    @transition(
+        field=state,
+        source=S.ASSIGNED,
+        target=S.IN_PROGRESS,
+        permission=conditions.may_respond,
+        custom={"label": _("Record first response")},
+    )
     def respond(self, *, contact_method: str, at) -> None:
         if self.first_responded_at is None:
             self.first_responded_at = at
@@ -383,6 +396,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         target=None,
         conditions=[conditions.extension_not_pending, conditions.resolution_deadline_not_passed],
         permission=conditions.may_work_case,
+        custom={"label": _("Request extension")},
     )
     def request_extension(self, *, days: int, reason: str, at, by, requires_supervisor: bool) -> None:
         self.extension_status = ExtensionStatus.PENDING
@@ -398,6 +412,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         target=None,
         conditions=[conditions.extension_pending, conditions.resolution_deadline_not_passed],
         permission=conditions.may_decide_extension,
+        custom={"label": _("Approve extension")},
     )
     def approve_extension(self, *, resolution_due) -> None:
         self.resolution_window_days += self.extension_requested_days or 0
@@ -410,11 +425,18 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         target=None,
         conditions=[conditions.extension_pending],
         permission=conditions.may_decide_extension,
+        custom={"label": _("Deny extension")},
     )
     def deny_extension(self) -> None:
         self.extension_status = ExtensionStatus.DENIED
 
-    @transition(field=state, source=S.IN_PROGRESS, target=S.RESOLVED, permission=conditions.may_work_case)
+    @transition(
+        field=state,
+        source=S.IN_PROGRESS,
+        target=S.RESOLVED,
+        permission=conditions.may_work_case,
+        custom={"label": _("Resolve")},
+    )
     def resolve(self, *, outcome: str, summary: str, cause: Cause, compensation, at, review_due) -> None:
         self.outcome = outcome
         self.resolution_summary = summary
@@ -426,11 +448,23 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         if self.extension_status == ExtensionStatus.PENDING:
             self.extension_status = ExtensionStatus.NONE
 
-    @transition(field=state, source=S.RESOLVED, target=None, permission=conditions.may_review)
+    @transition(
+        field=state,
+        source=S.RESOLVED,
+        target=None,
+        permission=conditions.may_review,
+        custom={"label": _("Record failed call-back")},
+    )
     def record_callback_attempt(self) -> None:
         self.callback_attempts += 1
 
-    @transition(field=state, source=S.RESOLVED, target=S.CLOSED, permission=conditions.may_review)
+    @transition(
+        field=state,
+        source=S.RESOLVED,
+        target=S.CLOSED,
+        permission=conditions.may_review,
+        custom={"label": _("Close (customer accepts)")},
+    )
     def close(self, *, satisfaction: int, notes: str, at) -> None:
         self.satisfaction = satisfaction
         self.review_notes = notes
@@ -443,13 +477,20 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         target=S.CLOSED,
         conditions=[conditions.may_close_unreachable],
         permission=conditions.may_review,
+        custom={"label": _("Close as unreachable")},
     )
     def close_unreachable(self, *, notes: str, at) -> None:
         self.review_notes = notes
         self.closure = Closure.UNREACHABLE
         self.closed_at = at
 
-    @transition(field=state, source=S.RESOLVED, target=S.IN_PROGRESS, permission=conditions.may_review)
+    @transition(
+        field=state,
+        source=S.RESOLVED,
+        target=S.IN_PROGRESS,
+        permission=conditions.may_review,
+        custom={"label": _("Reopen (customer does not accept)")},
+    )
     def reopen(self, *, at, resolution_window_days: int, resolution_due) -> None:
         self.reopen_count += 1
         self.outcome = ""
@@ -461,18 +502,42 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.resolution_window_days = resolution_window_days
         self.resolution_due = resolution_due
 
-    @transition(field=state, source=[S.NEW, S.ASSIGNED], target=S.REJECTED, permission=conditions.may_route)
+    @transition(
+        field=state,
+        source=[S.NEW, S.ASSIGNED],
+        target=S.REJECTED,
+        permission=conditions.may_route,
+        custom={"label": _("Reject")},
+    )
     def reject(self, *, at) -> None:
         self.closed_at = at
 
-    @transition(field=state, source=[S.NEW, S.ASSIGNED], target=S.MERGED, permission=conditions.may_route)
+    @transition(
+        field=state,
+        source=[S.NEW, S.ASSIGNED],
+        target=S.MERGED,
+        permission=conditions.may_route,
+        custom={"label": _("Merge into another case")},
+    )
     def merge(self, *, into: Complaint, at) -> None:
         self.duplicate_of = into
         self.closed_at = at
 
-    @transition(field=state, source=list(OPEN_STATES), target=S.WITHDRAWN, permission=conditions.may_route)
+    @transition(
+        field=state,
+        source=list(OPEN_STATES),
+        target=S.WITHDRAWN,
+        permission=conditions.may_route,
+        custom={"label": _("Withdraw")},
+    )
     def withdraw(self, *, at) -> None:
         self.closed_at = at
+
+
+def transition_label(name: str) -> str:
+    """A lifecycle transition's name as staff read it (buttons, messages): its ``custom["label"]``."""
+    meta = getattr(Complaint, name)._django_fsm
+    return next(iter(meta.transitions.values())).custom["label"]
 
 
 class AppendOnlyQuerySet(models.QuerySet):

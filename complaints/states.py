@@ -85,20 +85,22 @@ class ExtensionStatus(models.TextChoices):
     DENIED = "denied", _("Denied")
 
 
-# The name of each lifecycle transition as staff read it (buttons, messages).
-TRANSITION_LABELS = {
-    "assign": _("Assign"),
-    "reassign": _("Reassign"),
-    "respond": _("Record first response"),
-    "request_extension": _("Request extension"),
-    "approve_extension": _("Approve extension"),
-    "deny_extension": _("Deny extension"),
-    "resolve": _("Resolve"),
-    "record_callback_attempt": _("Record failed call-back"),
-    "close": _("Close (customer accepts)"),
-    "close_unreachable": _("Close as unreachable"),
-    "reopen": _("Reopen (customer does not accept)"),
-    "reject": _("Reject"),
-    "merge": _("Merge into another case"),
-    "withdraw": _("Withdraw"),
-}
+class EventKind(models.TextChoices):
+    """What a line of a case's history records: intake, each transition, an escalation step."""
+
+    CREATED = "created", _("Logged")
+    ASSIGN = "assign", _("Routed")
+    REASSIGN = "reassign", _("Reassigned")
+    RESPOND = "respond", _("First response")
+    REQUEST_EXTENSION = "request_extension", _("Extension requested")
+    APPROVE_EXTENSION = "approve_extension", _("Extension approved")
+    DENY_EXTENSION = "deny_extension", _("Extension denied")
+    RESOLVE = "resolve", _("Resolved")
+    RECORD_CALLBACK_ATTEMPT = "record_callback_attempt", _("Call-back attempt failed")
+    CLOSE = "close", _("Closed, customer accepts")
+    CLOSE_UNREACHABLE = "close_unreachable", _("Closed, customer unreachable")
+    REOPEN = "reopen", _("Reopened")
+    REJECT = "reject", _("Rejected")
+    MERGE = "merge", _("Merged")
+    WITHDRAW = "withdraw", _("Withdrawn")
+    ESCALATION = "escalation", _("Escalation")
