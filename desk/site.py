@@ -4,8 +4,18 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from . import dashboard
+
 
 class DeskSite(admin.AdminSite):
     site_header = _("Complaints and feedback")
     site_title = _("Complaints and feedback")
     index_title = _("Work on cases")
+    # Not "admin/index.html": django.contrib.admin comes before desk in INSTALLED_APPS,
+    # so its own index template would win the name.
+    index_template = "admin/desk/index.html"
+
+    def index(self, request, extra_context=None):
+        """The work queues of the user's roles (counts linking to the filtered case list), and the models."""
+        context = {"queue_sections": dashboard.work_queue_cards(request.user), **(extra_context or {})}
+        return super().index(request, extra_context=context)
