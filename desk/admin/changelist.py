@@ -1,16 +1,28 @@
-"""The case list: its columns, filters and the CSV export."""
+"""The case list: its columns, filters and the CSV export.
+
+The filters' conditions come from ``complaints.queues``, the same ones the index page's
+work queues count, so a queue's link lists exactly the cases it counted.
+"""
 from __future__ import annotations
 
 import csv
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Case, DateTimeField, F, Q, QuerySet, When
+from django.db.models.functions import Least
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaints import selectors
+from complaints import queues, selectors
 from complaints.masking import mask_name, mask_phone
 from complaints.models import Complaint, Department
+from complaints.states import UNRESOLVED_STATES, ComplaintState, ExtensionStatus
 
 from ..badges import deadline_badge
 from .policies import EscalationLevelFilter
@@ -32,6 +44,114 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class OpenFilter(admin.SimpleListFilter):
+    """Open cases (the bank still owes the customer something) or finished ones."""
+
+    title = _("open or finished")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open")), ("no", _("Finished"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(queues.open_q())
+        if self.value() == "no":
+            return queryset.exclude(queues.open_q())
+        return queryset
+
+
+class AwaitingFilter(admin.SimpleListFilter):
+    """What customer service owes: the first response, or the review call-back."""
+
+    title = _("awaiting")
+    parameter_name = "awaiting"
+
+    def lookups(self, request, model_admin):
+        return [("first_response", _("first response")), ("callback", _("call-back"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "first_response":
+            return queryset.filter(queues.first_response_running_q())
+        if self.value() == "callback":
+            return queryset.filter(state=ComplaintState.RESOLVED)
+        return queryset
+
+
+class PendingExtensionFilter(admin.SimpleListFilter):
+    """Extension requests nobody has decided yet, by who must decide them."""
+
+    title = _("pending extension")
+    parameter_name = "extension"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("any", _("any pending")),
+            ("owner", _("waiting for the department owner")),
+            ("supervisor", _("waiting for a supervisor")),
+            ("mine", _("waiting for my decision")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "any":
+            return queryset.filter(queues.extension_pending_q())
+        if value == "owner":
+            return queryset.filter(queues.extension_for_owner_q())
+        if value == "supervisor":
+            return queryset.filter(queues.extension_for_supervisor_q())
+        if value == "mine":
+            return queryset.filter(queues.extension_for_user_q(request.user))
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("mine")), ("unassigned", _("unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(assignee_id=request.user.pk)
+        if self.value() == "unassigned":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class UnroutedFilter(admin.SimpleListFilter):
+    """Cases with no department; "over an hour" also needs them received more than an hour ago and open."""
+
+    title = _("routing")
+    parameter_name = "unrouted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("not routed")), ("over_1h", _("not routed for over an hour"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(queues.unrouted_q())
+        if self.value() == "over_1h":
+            return queryset.filter(queues.unrouted_since_q(timezone.now() - queues.UNROUTED_GRACE))
+        return queryset
+
+
+class DueFilter(admin.SimpleListFilter):
+    """A running clock's deadline falls on today's local date (passed or not)."""
+
+    title = _("due")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("today", _("today"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "today":
+            return queryset.filter(queues.due_today_q(timezone.now()))
+        return queryset
+
+
 class ScopedDepartmentFilter(admin.RelatedFieldListFilter):
     """Offers only the departments whose cases the user can see."""
 
@@ -40,42 +160,113 @@ class ScopedDepartmentFilter(admin.RelatedFieldListFilter):
         return [(d.pk, str(d)) for d in Department.objects.filter(pk__in=visible)]
 
 
+def _first_response_runs() -> Q:
+    return queues.first_response_running_q() & Q(first_response_due__isnull=False)
+
+
+def next_due_expression() -> Case:
+    """The deadline of the running clock that falls due first, as ``selectors.next_deadline`` picks it; null when none runs."""
+    return Case(
+        When(_first_response_runs() & Q(resolution_due__isnull=False), then=Least("first_response_due", "resolution_due")),
+        When(_first_response_runs(), then=F("first_response_due")),
+        When(state__in=UNRESOLVED_STATES, resolution_due__isnull=False, then=F("resolution_due")),
+        When(state=ComplaintState.RESOLVED, review_due__isnull=False, resolved_at__isnull=False, then=F("review_due")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
+def with_next_due(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """``queryset`` annotated with ``next_due`` (see ``next_due_expression``)."""
+    if "next_due" in queryset.query.annotations:
+        return queryset
+    return queryset.annotate(next_due=next_due_expression())
+
+
+class CaseChangeList(ChangeList):
+    """The case list over the admin's scoped queryset, with the next deadline to sort on."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        # The admin's get_queryset is the visibility selector; the annotation is the list's own.
+        self.root_queryset = with_next_due(self.root_queryset)
+        return super().get_queryset(request, exclude_parameters)
+
+
 class CaseListMixin:
     """Columns, filters and export of the case list (``ComplaintAdmin``)."""
 
     list_display = (
         "reference",
+        "subject_short",
         "customer_masked",
         "kind",
+        "severity",
         "state",
         "department",
+        "assignee_name",
         "next_deadline",
+        "extension_badge",
         "escalation_level",
-        "escalated_at",
         "received_at",
     )
     list_filter = (
         "state",
+        OpenFilter,
+        AwaitingFilter,
+        OverdueFilter,
+        DueFilter,
+        EscalationLevelFilter,
+        PendingExtensionFilter,
+        AssigneeFilter,
+        UnroutedFilter,
         "kind",
         "channel",
         ("department", ScopedDepartmentFilter),
         "category",
-        OverdueFilter,
-        EscalationLevelFilter,
         "received_at",
     )
-    list_select_related = ("department", "category")
+    list_select_related = ("department", "category", "assignee")
     list_per_page = 50
     date_hierarchy = "received_at"
     actions = ["export_csv"]
+
+    @property
+    def media(self):
+        # A property rather than ``class Media`` so the other mixins' media stay in.
+        return super().media + forms.Media(css={"all": ["desk/changelist.css"]})
+
+    def get_changelist(self, request, **kwargs):
+        return CaseChangeList
+
+    @admin.display(description=_("subject"), ordering="subject")
+    def subject_short(self, obj: Complaint) -> str:
+        return format_html('<span title="{}">{}</span>', obj.subject, Truncator(obj.subject).chars(48))
+
+    @admin.display(description=_("assignee"), ordering="assignee__username")
+    def assignee_name(self, obj: Complaint) -> str:
+        if obj.assignee_id is None:
+            return "—"
+        return obj.assignee.get_full_name() or obj.assignee.get_username()
 
     @admin.display(description=_("customer"))
     def customer_masked(self, obj: Complaint) -> str:
         return f"{mask_name(obj.customer_name)} {mask_phone(obj.customer_phone)}".strip()
 
-    @admin.display(description=_("next deadline"))
+    @admin.display(description=_("next deadline"), ordering=F("next_due").asc(nulls_last=True))
     def next_deadline(self, obj: Complaint) -> str:
         return deadline_badge(obj)
+
+    @admin.display(description=_("extension"), ordering="extension_status")
+    def extension_badge(self, obj: Complaint) -> str:
+        if obj.extension_status != ExtensionStatus.PENDING:
+            return ""
+        if obj.extension_requires_supervisor:
+            label, css = gettext("supervisor"), "extension-badge extension-supervisor"
+        else:
+            label, css = gettext("owner"), "extension-badge extension-owner"
+        days = obj.extension_requested_days or 0
+        title = gettext("Extension of %(days)d days awaiting the decision of: %(who)s") % {"days": days, "who": label}
+        return format_html('<span class="{}" title="{}">+{} · {}</span>', css, title, gettext("%(days)dd") % {"days": days}, label)
 
     @admin.action(description=_("Export selected cases as CSV (customer details masked)"))
     def export_csv(self, request, queryset):
