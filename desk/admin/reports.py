@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reports import services, tasks
+from reports import selectors, services, tasks
 from reports.models import ImprovementAction, ImprovementActionEvent, Report
 from reports.periods import Period, last_complete_period
 from workflows.services import WorkflowError
@@ -117,11 +117,22 @@ class ImprovementActionEventInline(admin.TabularInline):
     fields = ["created_at", "actor_label", "kind", "from_state", "to_state", "note"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return selectors.improvement_action_events_for_user(request.user)
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ScopedOwnerDepartmentFilter(admin.RelatedFieldListFilter):
+    """Offers only the departments that own an action the user can see."""
+
+    def field_choices(self, field, request, model_admin):
+        visible = selectors.improvement_action_list_for_user(request.user).values_list("owner_department_id", flat=True)
+        return [(d.pk, str(d)) for d in field.related_model.objects.filter(pk__in=visible)]
 
 
 class TransitionForm(forms.Form):
@@ -138,11 +149,22 @@ ACTION_TRANSITION_LABELS = {
 @admin.register(ImprovementAction)
 class ImprovementActionAdmin(admin.ModelAdmin):
     list_display = ["title", "state", "owner_department", "target_cause", "target_category", "due_date", "done_at"]
-    list_filter = ["state", "owner_department"]
+    list_filter = ["state", ("owner_department", ScopedOwnerDepartmentFilter)]
     search_fields = ["title"]
     inlines = [ImprovementActionEventInline]
     fields = ["title", "description", "target_cause", "target_category", "owner_department", "due_date", "raised_from"]
     change_form_template = "admin/reports/improvementaction/change_form.html"
+
+    # --- scope: what the user may see comes from reports.selectors ---------------------
+    def get_queryset(self, request: HttpRequest):
+        return selectors.improvement_action_list_for_user(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The visible action, else a 404: another department's action looks missing."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(gettext("No such improvement action."))
+        return obj
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -198,7 +220,7 @@ class ImprovementActionAdmin(admin.ModelAdmin):
     def transition_view(self, request: HttpRequest, pk: int, name: str):
         if name not in services.ACTION_TRANSITION_SERVICES or not self.has_view_permission(request):
             raise Http404
-        action = get_object_or_404(ImprovementAction, pk=pk)
+        action = get_object_or_404(selectors.improvement_action_list_for_user(request.user), pk=pk)
         form = TransitionForm(request.POST or None)
         change_url = reverse("admin:reports_improvementaction_change", args=[pk])
         if request.method == "POST" and form.is_valid():
