@@ -19,6 +19,7 @@ from rest_framework import serializers
 from complaints import masking, selectors
 from complaints.models import Category, Cause, Complaint, ComplaintEvent, Department
 from complaints.states import Channel, Closure, ComplaintState, ContactMethod, ExtensionStatus, Kind, Outcome, Severity
+from workflows.transitions import TRANSITIONS, Input, InputKind, Transition
 
 from . import lookups
 
@@ -423,103 +424,47 @@ class VisibleCaseField(serializers.SlugRelatedField):
         return selectors.complaint_list_for_user(getattr(request, "user", None))
 
 
-def _department_field() -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
-        slug_field="code", queryset=Department.objects.all(), help_text=_("A department code.")
-    )
+def _api_field(spec: Input) -> serializers.Field:
+    """The serializer field for one transition input (``workflows.transitions.InputKind``)."""
+    optional: dict[str, Any] = {} if spec.required else {"required": False}
+    help_text = {"help_text": spec.help_text} if spec.help_text else {}
+    match spec.kind:
+        case InputKind.TEXT:
+            blank = {} if spec.required else {"allow_blank": True, "default": ""}
+            return StrictCharField(max_length=spec.max_length, **optional, **blank, **help_text)
+        case InputKind.CHOICE:
+            assert spec.choices is not None
+            return serializers.ChoiceField(choices=spec.choices.choices, **optional, help_text=spec.help_text or spec.label)
+        case InputKind.INTEGER | InputKind.SCORE:
+            return StrictIntegerField(min_value=spec.min_value, max_value=spec.max_value, **optional, **help_text)
+        case InputKind.MONEY:
+            return StrictDecimalField(
+                max_digits=12, decimal_places=2, min_value=0, **optional, allow_null=True, default=None, **help_text
+            )
+        case InputKind.DEPARTMENT:
+            return serializers.SlugRelatedField(
+                slug_field="code", queryset=Department.objects.all(), **optional, **help_text
+            )
+        case InputKind.ASSIGNEE:
+            return UsernameField(required=spec.required, allow_null=True, default=None, help_text=_("A username."))
+        case InputKind.CAUSE:
+            return serializers.SlugRelatedField(
+                slug_field="code", queryset=Cause.objects.filter(is_active=True), **optional, **help_text
+            )
+        case InputKind.CASE:
+            return VisibleCaseField(**optional, **help_text)
+    raise ValueError(f"no API field for input kind {spec.kind!r}")
 
 
-def _text(max_length: int = 10000, **kwargs: Any) -> serializers.CharField:
-    return StrictCharField(max_length=max_length, **kwargs)
-
-
-class AssignTransitionSerializer(TransitionSerializer):
-    department = _department_field()
-    assignee = UsernameField(required=False, allow_null=True, default=None, help_text=_("A username."))
-
-
-class ReassignTransitionSerializer(TransitionSerializer):
-    department = _department_field()
-    assignee = UsernameField(required=False, allow_null=True, default=None, help_text=_("A username."))
-    note = _text(required=False, allow_blank=True, default="")
-
-
-class RespondTransitionSerializer(TransitionSerializer):
-    method = serializers.ChoiceField(choices=ContactMethod.choices, help_text=_("How the customer was contacted."))
-    message = _text(help_text=_("What the customer was told."))
-
-
-class RequestExtensionTransitionSerializer(TransitionSerializer):
-    days = StrictIntegerField(min_value=1, max_value=365)
-    reason = _text()
-
-
-class ApproveExtensionTransitionSerializer(TransitionSerializer):
-    customer_notified_by = serializers.ChoiceField(
-        choices=ContactMethod.choices, help_text=_("How the customer was told of the new deadline.")
-    )
-    note = _text(required=False, allow_blank=True, default="")
-
-
-class DenyExtensionTransitionSerializer(TransitionSerializer):
-    reason = _text()
-
-
-class ResolveTransitionSerializer(TransitionSerializer):
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
-    summary = _text()
-    cause = serializers.SlugRelatedField(
-        slug_field="code", queryset=Cause.objects.filter(is_active=True), help_text=_("A root-cause code.")
-    )
-    compensation = StrictDecimalField(
-        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
-    )
-
-
-class RecordCallbackAttemptTransitionSerializer(TransitionSerializer):
-    note = _text(required=False, allow_blank=True, default="")
-
-
-class CloseTransitionSerializer(TransitionSerializer):
-    satisfaction = StrictIntegerField(min_value=1, max_value=5)
-    notes = _text(required=False, allow_blank=True, default="")
-
-
-class CloseUnreachableTransitionSerializer(TransitionSerializer):
-    notes = _text(required=False, allow_blank=True, default="")
-
-
-class ReopenTransitionSerializer(TransitionSerializer):
-    reason = _text()
-
-
-class RejectTransitionSerializer(TransitionSerializer):
-    reason = _text()
-
-
-class MergeTransitionSerializer(TransitionSerializer):
-    into = VisibleCaseField(help_text=_("The reference of the open case to merge into."))
-
-
-class WithdrawTransitionSerializer(TransitionSerializer):
-    reason = _text()
+def transition_serializer(transition: Transition) -> type[TransitionSerializer]:
+    """The request serializer of one transition, named for it (``AssignTransitionSerializer``)."""
+    name = "".join(part.capitalize() for part in transition.name.split("_")) + "TransitionSerializer"
+    fields = {spec.name: _api_field(spec) for spec in transition.inputs}
+    return type(name, (TransitionSerializer,), {**fields, "__module__": __name__, "__doc__": transition.summary})
 
 
 TRANSITION_SERIALIZERS: dict[str, type[TransitionSerializer]] = {
-    "assign": AssignTransitionSerializer,
-    "reassign": ReassignTransitionSerializer,
-    "respond": RespondTransitionSerializer,
-    "request_extension": RequestExtensionTransitionSerializer,
-    "approve_extension": ApproveExtensionTransitionSerializer,
-    "deny_extension": DenyExtensionTransitionSerializer,
-    "resolve": ResolveTransitionSerializer,
-    "record_callback_attempt": RecordCallbackAttemptTransitionSerializer,
-    "close": CloseTransitionSerializer,
-    "close_unreachable": CloseUnreachableTransitionSerializer,
-    "reopen": ReopenTransitionSerializer,
-    "reject": RejectTransitionSerializer,
-    "merge": MergeTransitionSerializer,
-    "withdraw": WithdrawTransitionSerializer,
+    name: transition_serializer(transition) for name, transition in TRANSITIONS.items()
 }
 
 

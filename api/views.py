@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from complaints import selectors
 from complaints.models import Category, Cause, Complaint, Department
 from workflows import services
+from workflows.transitions import TRANSITIONS
 
 from . import serializers as s
 from .exceptions import Conflict
@@ -210,7 +211,7 @@ class TransitionView(APIView):
         case = _visible_case(request, reference)
         serializer = self.serializer_class(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        service = services.TRANSITION_SERVICES[self.transition]
+        service = TRANSITIONS[self.transition].service
         try:
             case = service(
                 complaint=case,
@@ -229,11 +230,11 @@ class TransitionView(APIView):
 
 def _transition_view(name: str) -> type[TransitionView]:
     serializer = s.TRANSITION_SERIALIZERS[name]
-    service = services.TRANSITION_SERVICES[name]
+    transition = TRANSITIONS[name]
 
     @extend_schema(
         operation_id=f"complaints_transitions_{name}",
-        summary=(service.__doc__ or name).strip().splitlines()[0],
+        summary=transition.summary,
         parameters=[REFERENCE],
         request=serializer,
         responses={200: s.ComplaintDetailSerializer, **errors(404, 409, *WRITE_ERRORS)},
@@ -245,11 +246,11 @@ def _transition_view(name: str) -> type[TransitionView]:
     return type(
         f"{serializer.__name__.removesuffix('Serializer')}View",
         (TransitionView,),
-        {"transition": name, "serializer_class": serializer, "__doc__": service.__doc__, "post": post},
+        {"transition": name, "serializer_class": serializer, "__doc__": transition.service.__doc__, "post": post},
     )
 
 
-TRANSITION_VIEWS: dict[str, type[TransitionView]] = {name: _transition_view(name) for name in services.TRANSITION_SERVICES}
+TRANSITION_VIEWS: dict[str, type[TransitionView]] = {name: _transition_view(name) for name in TRANSITIONS}
 
 
 # --- reference data ----------------------------------------------------------------------

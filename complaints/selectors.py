@@ -73,8 +73,8 @@ def overdue_q(now) -> Q:
     )
 
 
-def next_deadline(complaint: Complaint) -> tuple[str, datetime, datetime] | None:
-    """The running clock that falls due first: ``(clock, due, started_at)``, or None when none runs."""
+def running_deadlines(complaint: Complaint) -> list[tuple[str, datetime, datetime]]:
+    """Every clock running on the case as ``(clock, due, started_at)``, soonest due first."""
     clocks: list[tuple[str, datetime, datetime]] = []
     if complaint.state in (ComplaintState.NEW, ComplaintState.ASSIGNED) and complaint.first_responded_at is None:
         if complaint.first_response_due:
@@ -85,4 +85,10 @@ def next_deadline(complaint: Complaint) -> tuple[str, datetime, datetime] | None
         )
     if complaint.state == ComplaintState.RESOLVED and complaint.review_due and complaint.resolved_at:
         clocks.append(("review", complaint.review_due, complaint.resolved_at))
-    return min(clocks, key=lambda clock: clock[1]) if clocks else None
+    return sorted(clocks, key=lambda clock: clock[1])
+
+
+def next_deadline(complaint: Complaint) -> tuple[str, datetime, datetime] | None:
+    """The running clock that falls due first: ``(clock, due, started_at)``, or None when none runs."""
+    clocks = running_deadlines(complaint)
+    return clocks[0] if clocks else None

@@ -1,9 +1,12 @@
-"""Forms for the admin: intake, and one small form per transition.
+"""Forms of the work desk: intake, and one form per transition built from the transition registry.
 
-Forms parse and type the input; the services in ``workflows.services`` validate it
-against the case and do the write. ``service_kwargs()`` maps a form to its service.
+Forms parse and type the input and show every problem at once, on its field; the services in
+``workflows.services`` check it against the case and write. ``service_kwargs()`` maps a
+transition form to its service's keyword arguments.
 """
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -13,7 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
 from complaints.models import Category, Cause, Complaint, Department, validate_phone
-from complaints.states import TRANSITION_LABELS, Channel, ContactMethod, Kind, Outcome, Severity  # noqa: F401
+from complaints.states import Channel, Kind, Severity
+from workflows import services
+from workflows.transitions import TRANSITIONS, Input, InputKind, Transition
+
+User = get_user_model()
+
+
+def full_name(user) -> str:
+    """How staff are named on the desk: full name, else username."""
+    return user.get_full_name() or user.get_username()
 
 
 class IntakeForm(forms.Form):
@@ -42,117 +54,185 @@ class IntakeForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
 
+    def customer(self) -> services.CustomerData:
+        data = self.cleaned_data
+        return services.CustomerData(
+            name=data.get("customer_name", ""),
+            phone=data.get("customer_phone", ""),
+            email=data.get("customer_email", ""),
+            id_number=data.get("customer_id_number", ""),
+            account=data.get("customer_account", ""),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        """Intake's own rules too (``services.intake_errors``), so that every problem shows in one pass."""
+        data = super().clean()
+        rules = services.intake_errors(
+            kind=data.get("kind", ""),
+            category=data.get("category"),
+            subject=data.get("subject", "") if "subject" not in self.errors else "-",
+            description=data.get("description", "") if "description" not in self.errors else "-",
+            customer=self.customer(),
+            received_at=data.get("received_at"),
+            now=timezone.now(),
+        )
+        for field, messages in rules.items():
+            if field in self.fields and field not in self.errors:
+                for message in messages:
+                    self.add_error(field, message)
+        return data
+
+
+# --- transitions ---------------------------------------------------------------------
+class PeopleSelect(forms.Select):
+    """A select of people whose options carry the departments each works in (``data-departments``).
+
+    The case page's script shows only the people of the department chosen beside it.
+    """
+
+    def __init__(self, *args, departments_of: dict[int, list[int]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.departments_of = departments_of or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = getattr(value, "value", value)
+        if key not in ("", None):
+            option["attrs"]["data-departments"] = " ".join(str(d) for d in self.departments_of.get(int(key), []))
+        return option
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return full_name(obj)
+
+
+def people_of(departments) -> tuple[Any, dict[int, list[int]]]:
+    """Active people who own or work in any of ``departments``, and the departments of each."""
+    department_ids = [d.pk for d in departments]
+    people = (
+        User.objects.filter(
+            Q(owned_departments__in=department_ids) | Q(member_departments__in=department_ids), is_active=True
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    departments_of: dict[int, list[int]] = {}
+    for relation in (Department.owners.through, Department.members.through):
+        for user_id, department_id in relation.objects.filter(department_id__in=department_ids).values_list(
+            "user_id", "department_id"
+        ):
+            departments_of.setdefault(user_id, []).append(department_id)
+    return people, departments_of
+
+
+SATISFACTION_CHOICES = [
+    (5, _("5 - very satisfied")),
+    (4, "4"),
+    (3, "3"),
+    (2, "2"),
+    (1, _("1 - very dissatisfied")),
+]
+
 
 class TransitionForm(forms.Form):
-    """Base for transition forms: knows the case and the user; carries the version seen."""
+    """Base of the transition forms: knows the case and the user; carries the version seen."""
 
+    transition: Transition
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, complaint: Complaint, user, **kwargs):
         self.complaint = complaint
         self.user = user
+        kwargs.setdefault("prefix", self.transition.name)
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["version"] = complaint.version
+        for spec in self.transition.inputs:
+            self._scope(spec, self.fields[spec.name])
 
-    def service_kwargs(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
+    def _scope(self, spec: Input, field: forms.Field) -> None:
+        """Limit choices to what this user may pick on this case."""
+        if spec.kind == InputKind.DEPARTMENT:
+            departments = selectors.departments_for_user(self.user)
+            field.queryset = departments
+            if self.complaint.department_id and not self.is_bound:
+                self.initial.setdefault(spec.name, self.complaint.department_id)
+        elif spec.kind == InputKind.ASSIGNEE:
+            people, self._departments_of = people_of(selectors.departments_for_user(self.user))
+            field.widget = PeopleSelect(departments_of=self._departments_of)
+            field.queryset = people  # also gives the widget its choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        department, assignee = data.get("department"), data.get("assignee")
+        if department is not None and assignee is not None:
+            if department.pk not in getattr(self, "_departments_of", {}).get(assignee.pk, []):
+                self.add_error("assignee", _("The assignee must belong to the department."))
         return data
 
-
-class AssignForm(TransitionForm):
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
-    assignee = forms.ModelChoiceField(
-        label=_("Assignee"), queryset=get_user_model().objects.none(), required=False,
-        help_text=_("Optional: a person in that department."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = selectors.departments_for_user(self.user)
-        self.fields["assignee"].queryset = (
-            get_user_model()
-            .objects.filter(Q(owned_departments__isnull=False) | Q(member_departments__isnull=False), is_active=True)
-            .distinct()
-            .order_by("username")
-        )
+    def service_kwargs(self) -> dict[str, Any]:
+        return {spec.name: self.cleaned_data.get(spec.name) for spec in self.transition.inputs}
 
 
-class ReassignForm(AssignForm):
-    note = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+def _form_field(spec: Input) -> forms.Field:
+    """The form field for one transition input (``workflows.transitions.InputKind``)."""
+    common: dict[str, Any] = {"label": spec.label, "required": spec.required}
+    if spec.help_text and spec.kind not in (InputKind.DEPARTMENT, InputKind.CAUSE, InputKind.CASE):
+        common["help_text"] = spec.help_text
+    match spec.kind:
+        case InputKind.TEXT:
+            return forms.CharField(
+                max_length=spec.max_length, widget=forms.Textarea(attrs={"rows": spec.rows}), **common
+            )
+        case InputKind.CHOICE:
+            assert spec.choices is not None
+            return forms.ChoiceField(choices=[("", "---------"), *spec.choices.choices], **common)
+        case InputKind.INTEGER:
+            return forms.IntegerField(min_value=spec.min_value, max_value=spec.max_value, **common)
+        case InputKind.SCORE:
+            return forms.TypedChoiceField(
+                coerce=int, choices=SATISFACTION_CHOICES, widget=forms.RadioSelect, **common
+            )
+        case InputKind.MONEY:
+            return forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, **common)
+        case InputKind.DEPARTMENT:
+            return forms.ModelChoiceField(queryset=Department.objects.none(), **common)
+        case InputKind.ASSIGNEE:
+            return PersonChoiceField(queryset=User.objects.none(), **common)
+        case InputKind.CAUSE:
+            return forms.ModelChoiceField(queryset=Cause.objects.filter(is_active=True), **common)
+        case InputKind.CASE:
+            return forms.CharField(max_length=spec.max_length, **common)
+    raise ValueError(f"no form field for input kind {spec.kind!r}")
 
 
-class RespondForm(TransitionForm):
-    method = forms.ChoiceField(label=_("How the customer was contacted"), choices=ContactMethod.choices)
-    message = forms.CharField(label=_("What the customer was told"), widget=forms.Textarea(attrs={"rows": 4}))
+def _case_cleaner(name: str):
+    """``clean_<name>`` for a case input: the reference of a case this user can see."""
 
-
-class RequestExtensionForm(TransitionForm):
-    days = forms.IntegerField(label=_("Extra days"), min_value=1, max_value=60)
-    reason = forms.CharField(label=_("Why more time is needed"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ApproveExtensionForm(TransitionForm):
-    customer_notified_by = forms.ChoiceField(
-        label=_("How the customer was told of the new deadline"), choices=ContactMethod.choices
-    )
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-
-class ReasonForm(TransitionForm):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ResolveForm(TransitionForm):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
-    cause = forms.ModelChoiceField(label=_("Root cause"), queryset=Cause.objects.filter(is_active=True))
-    summary = forms.CharField(label=_("Decision and what was done"), widget=forms.Textarea(attrs={"rows": 4}))
-    compensation = forms.DecimalField(
-        label=_("Compensation"), max_digits=12, decimal_places=2, min_value=0, required=False
-    )
-
-
-class NotesForm(TransitionForm):
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-
-class CallbackAttemptForm(TransitionForm):
-    note = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-
-class CloseForm(NotesForm):
-    satisfaction = forms.TypedChoiceField(
-        label=_("Satisfaction"),
-        coerce=int,
-        choices=[(5, _("5 - very satisfied")), (4, "4"), (3, "3"), (2, "2"), (1, _("1 - very dissatisfied"))],
-    )
-
-
-class MergeForm(TransitionForm):
-    into = forms.CharField(label=_("Reference of the case to merge into"), max_length=20)
-
-    def clean_into(self) -> Complaint:
-        reference = self.cleaned_data["into"].strip().upper()
+    def clean(self: TransitionForm) -> Complaint:
+        reference = self.cleaned_data[name].strip().upper()
         try:
             return selectors.complaint_get_for_user(self.user, reference=reference)
         except Complaint.DoesNotExist:
-            raise forms.ValidationError(_("No case %(reference)s that you can see."), params={"reference": reference}) from None
+            raise forms.ValidationError(
+                _("No case %(reference)s that you can see."), params={"reference": reference}
+            ) from None
+
+    return clean
+
+
+def transition_form(transition: Transition) -> type[TransitionForm]:
+    """The form of one transition, its fields in the registry's order."""
+    attrs: dict[str, Any] = {spec.name: _form_field(spec) for spec in transition.inputs}
+    attrs["transition"] = transition
+    for spec in transition.inputs:
+        if spec.kind == InputKind.CASE:
+            attrs[f"clean_{spec.name}"] = _case_cleaner(spec.name)
+    name = "".join(part.capitalize() for part in transition.name.split("_")) + "Form"
+    return type(name, (TransitionForm,), attrs)
 
 
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
-    "assign": AssignForm,
-    "reassign": ReassignForm,
-    "respond": RespondForm,
-    "request_extension": RequestExtensionForm,
-    "approve_extension": ApproveExtensionForm,
-    "deny_extension": ReasonForm,
-    "resolve": ResolveForm,
-    "record_callback_attempt": CallbackAttemptForm,
-    "close": CloseForm,
-    "close_unreachable": NotesForm,
-    "reopen": ReasonForm,
-    "reject": ReasonForm,
-    "merge": MergeForm,
-    "withdraw": ReasonForm,
+    name: transition_form(transition) for name, transition in TRANSITIONS.items()
 }

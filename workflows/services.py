@@ -32,8 +32,9 @@ from complaints.models import (
     Department,
     ReferenceCounter,
     normalize_phone,
+    transition_label,
 )
-from complaints.states import OPEN_STATES, TRANSITION_LABELS, ContactMethod, Kind, Outcome
+from complaints.states import OPEN_STATES, ContactMethod, EventKind, Kind, Outcome
 
 from . import escalation, policies
 from .models import SlaPolicy
@@ -182,6 +183,40 @@ class CustomerData:
     account: str = ""
 
 
+def intake_errors(
+    *,
+    kind: str,
+    category: Category | None,
+    subject: str,
+    description: str,
+    customer: CustomerData,
+    received_at: datetime | None,
+    now: datetime,
+) -> dict[str, list[str]]:
+    """The rules of intake that look beyond one field, as messages per field; empty when all hold.
+
+    ``complaint_create`` applies them; forms call them too, so that a person sees every
+    problem of an intake at once rather than in two rounds.
+    """
+    errors: dict[str, list[str]] = {}
+    if received_at is not None:
+        if timezone.is_naive(received_at):
+            errors.setdefault("received_at", []).append(_("Give a time zone (for example +08:00)."))
+        elif received_at > now + RECEIVED_AT_CLOCK_SKEW:
+            errors.setdefault("received_at", []).append(_("The time of receipt cannot be in the future."))
+    if category is not None and not category.is_active:
+        errors.setdefault("category", []).append(_("This category is no longer in use."))
+    if not (description or "").strip():
+        errors.setdefault("description", []).append(_("Describe what the customer is complaining about."))
+    if not (subject or "").strip():
+        errors.setdefault("subject", []).append(_("Give the case a subject."))
+    if kind == Kind.COMPLAINT and not (customer.phone.strip() or customer.email.strip()):
+        errors.setdefault("customer_phone", []).append(
+            _("A complaint needs a phone number or an e-mail address for the call-back.")
+        )
+    return errors
+
+
 def complaint_create(
     *,
     actor,
@@ -209,26 +244,12 @@ def complaint_create(
         if existing is not None:
             return existing, False
 
-    errors: dict[str, list[str]] = {}
-    if received_at is None:
-        received_at = now
-    elif timezone.is_naive(received_at):
-        errors.setdefault("received_at", []).append(_("Give a time zone (for example +08:00)."))
-    elif received_at > now + RECEIVED_AT_CLOCK_SKEW:
-        errors.setdefault("received_at", []).append(_("The time of receipt cannot be in the future."))
-    elif received_at > now:
-        received_at = now
-    if not category.is_active:
-        errors.setdefault("category", []).append(_("This category is no longer in use."))
-    if not (description or "").strip():
-        errors.setdefault("description", []).append(_("Describe what the customer is complaining about."))
-    if not (subject or "").strip():
-        errors.setdefault("subject", []).append(_("Give the case a subject."))
-    if kind == Kind.COMPLAINT and not (customer.phone.strip() or customer.email.strip()):
-        errors.setdefault("customer_phone", []).append(
-            _("A complaint needs a phone number or an e-mail address for the call-back.")
-        )
-
+    errors = intake_errors(
+        kind=kind, category=category, subject=subject, description=description, customer=customer,
+        received_at=received_at, now=now,
+    )
+    if received_at is None or "received_at" in errors or received_at > now:
+        received_at = now  # none given, refused above, or ahead of us within the channel's clock skew
     complaint = Complaint(
         kind=kind,
         channel=channel,
@@ -242,7 +263,7 @@ def complaint_create(
         customer_id_number=customer.id_number.strip(),
         customer_account=customer.account.strip(),
         external_id=external_id,
-        received_at=received_at if not errors.get("received_at") else now,
+        received_at=received_at,
         created_at=now,
         created_by=actor,
     )
@@ -274,7 +295,7 @@ def complaint_create(
         created_at=now,
         actor=actor,
         actor_label=_label(actor),
-        kind="created",
+        kind=EventKind.CREATED,
         to_state="new",
         data={"channel": channel, "kind": kind, "category": category.code},
     )
@@ -285,11 +306,10 @@ def complaint_create(
                 created_at=now,
                 actor=None,
                 actor_label=ComplaintEvent.SYSTEM,
-                kind="assign",
+                kind=EventKind.ASSIGN,
                 from_state="new",
                 to_state=complaint.state,
-                note=_("Routed by the category's default department."),
-                data={"department": department.code},
+                data={"department": department.code, "routed_by": "category"},
             )
         )
     try:
@@ -351,13 +371,13 @@ def _run(
             )
             if not allowed:
                 raise TransitionForbidden(
-                    _("Your role may not do this on this case: %(action)s.") % {"action": TRANSITION_LABELS[name]},
+                    _("Your role may not do this on this case: %(action)s.") % {"action": transition_label(name)},
                     state=case.state,
                 )
         if not meta.has_transition(case.state):
             raise TransitionNotPossible(
                 _("“%(action)s” is not possible for a case that is %(state)s.")
-                % {"action": TRANSITION_LABELS[name], "state": case.get_state_display().lower()},
+                % {"action": transition_label(name), "state": case.get_state_display().lower()},
                 state=case.state,
             )
         unmet = [c for c in meta.get_transition(case.state).conditions if not c(case)]
@@ -376,7 +396,7 @@ def _run(
         _write_event(
             case,
             actor=actor,
-            kind=name,
+            kind=EventKind(name),
             from_state=from_state,
             to_state=case.state,
             note=note,
@@ -783,22 +803,3 @@ def complaint_withdraw(*, complaint, actor, reason: str, expected_version=None, 
         expected_version=expected_version,
         now=now,
     )
-
-
-# Transition name -> its service; interfaces look transitions up here.
-TRANSITION_SERVICES: dict[str, Callable[..., Complaint]] = {
-    "assign": complaint_assign,
-    "reassign": complaint_reassign,
-    "respond": complaint_respond,
-    "request_extension": complaint_request_extension,
-    "approve_extension": complaint_approve_extension,
-    "deny_extension": complaint_deny_extension,
-    "resolve": complaint_resolve,
-    "record_callback_attempt": complaint_record_callback_attempt,
-    "close": complaint_close,
-    "close_unreachable": complaint_close_unreachable,
-    "reopen": complaint_reopen,
-    "reject": complaint_reject,
-    "merge": complaint_merge,
-    "withdraw": complaint_withdraw,
-}

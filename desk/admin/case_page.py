@@ -1,76 +1,90 @@
-"""The case page: what a case is and where it stands, its timeline, intake, and the transitions.
+"""The case page and intake: where a case stands, what this user may do now, and its history.
 
-Nothing here edits a case directly: intake and every transition call ``workflows.services``.
+The page is one screen: a header with the running clocks, the extension in words, state,
+department and assignee; a panel per transition this user may take, inline; the timeline,
+newest first; then what the case is about and who the customer is. Nothing here edits a
+case directly: intake and every transition call ``workflows.services``.
 """
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from typing import Any
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
 from complaints.masking import mask_account, mask_email, mask_id_number, mask_name, mask_phone
-from complaints.models import Complaint, ComplaintEvent
+from complaints.models import Complaint
+from complaints.states import ExtensionStatus
 from workflows import services
+from workflows.transitions import TRANSITIONS, available_transitions
 
-from ..badges import deadline_badge
-from ..forms import TRANSITION_FORMS, TRANSITION_LABELS, IntakeForm
+from ..badges import running_clocks
+from ..forms import TRANSITION_FORMS, IntakeForm, TransitionForm, full_name
+from ..timeline import local_moment, timeline
 
 
-class EventInline(admin.TabularInline):
-    model = ComplaintEvent
-    verbose_name_plural = _("timeline")
-    fields = ("created_at", "actor_label", "kind", "from_state", "to_state", "note", "data")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("created_at", "id")
+def extension_in_words(case: Complaint) -> str:
+    """Where an extension stands, as staff say it; empty when none was asked for."""
+    days = case.extension_requested_days or 0
+    if case.extension_status == ExtensionStatus.PENDING:
+        if case.extension_requires_supervisor:
+            return gettext("Extension of %(days)d days waiting for a supervisor.") % {"days": days}
+        return gettext("Extension of %(days)d days waiting for the department owner.") % {"days": days}
+    if case.extension_status == ExtensionStatus.APPROVED:
+        return gettext("Extension of %(days)d days approved.") % {"days": days}
+    if case.extension_status == ExtensionStatus.DENIED:
+        return gettext("Extension of %(days)d days refused.") % {"days": days}
+    return ""
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+def _customer_rows(case: Complaint, *, show_pii: bool) -> list[tuple[str, str]]:
+    rows = [
+        (_("Name"), case.customer_name, mask_name),
+        (_("Phone"), case.customer_phone, mask_phone),
+        (_("E-mail"), case.customer_email, mask_email),
+        (_("ID number"), case.customer_id_number, mask_id_number),
+        (_("Account"), case.customer_account, mask_account),
+    ]
+    return [(str(label), value if show_pii else mask(value)) for label, value, mask in rows if value]
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        return True
-
+def _detail_rows(case: Complaint) -> list[tuple[str, str]]:
+    """What the case carries beyond its header, with empty fields left out."""
+    rows: list[tuple[Any, Any]] = [
+        (_("Category"), case.category),
+        (_("Channel"), case.get_channel_display()),
+        (_("Received"), local_moment(case.received_at)),
+        (_("Logged"), local_moment(case.created_at)),
+        (_("Logged by"), full_name(case.created_by) if case.created_by else ""),
+        (_("External ID"), case.external_id),
+        (_("First response"), local_moment(case.first_responded_at)),
+        (_("How the customer was first contacted"), case.get_first_response_method_display()),
+        (_("Resolved"), local_moment(case.resolved_at)),
+        (_("Outcome"), case.get_outcome_display()),
+        (_("Root cause"), case.cause or ""),
+        (_("Decision and what was done"), case.resolution_summary),
+        (_("Compensation"), case.compensation if case.compensation is not None else ""),
+        (_("Failed call-back attempts"), case.callback_attempts or ""),
+        (_("Times reopened"), case.reopen_count or ""),
+        (_("Satisfaction"), f"{case.satisfaction} / 5" if case.satisfaction else ""),
+        (_("Review notes"), case.review_notes),
+        (_("Closure"), case.get_closure_display()),
+        (_("Closed"), local_moment(case.closed_at)),
+        (_("Merged into"), case.duplicate_of or ""),
+        (_("Escalation level"), case.escalation_level or ""),
+    ]
+    return [(str(label), str(value)) for label, value in rows if value not in ("", None)]
 
 
 class CasePageMixin:
     """Intake, the case page and its transitions (``ComplaintAdmin``)."""
-
-    inlines = [EventInline]
-    change_form_template = "admin/complaints/complaint/change_form.html"
-    fieldsets = (
-        (_("Case"), {"fields": ("reference", "kind", "channel", "severity", "category", "subject", "description_text")}),
-        (
-            _("Customer"),
-            {"fields": ("customer_name_shown", "customer_phone_shown", "customer_email_shown",
-                        "customer_id_number_shown", "customer_account_shown")},
-        ),
-        (
-            _("Handling"),
-            {"fields": ("state", "department", "assignee", "received_at", "first_response_due",
-                        "first_responded_at", "resolution_due", "resolution_window_days", "extension_status",
-                        "extension_requested_days", "extension_reason", "resolved_at", "outcome", "cause",
-                        "resolution_summary", "compensation", "review_due", "callback_attempts",
-                        "reopen_count", "satisfaction", "review_notes", "closure", "closed_at",
-                        "duplicate_of", "escalation_level", "escalated_at", "external_id", "created_by",
-                        "created_at")},
-        ),
-    )
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -78,34 +92,6 @@ class CasePageMixin:
             obj._may_see_pii = selectors.user_may_see_pii(request.user, obj)
         return obj
 
-    @admin.display(description=_("description"))
-    def description_text(self, obj: Complaint) -> str:
-        return format_html('<div style="white-space:pre-wrap">{}</div>', obj.description)
-
-    def _pii(self, obj: Complaint, value: str, mask) -> str:
-        return value if getattr(obj, "_may_see_pii", False) else mask(value)
-
-    @admin.display(description=_("customer name"))
-    def customer_name_shown(self, obj):
-        return self._pii(obj, obj.customer_name, mask_name)
-
-    @admin.display(description=_("phone"))
-    def customer_phone_shown(self, obj):
-        return self._pii(obj, obj.customer_phone, mask_phone)
-
-    @admin.display(description=_("e-mail"))
-    def customer_email_shown(self, obj):
-        return self._pii(obj, obj.customer_email, mask_email)
-
-    @admin.display(description=_("ID number"))
-    def customer_id_number_shown(self, obj):
-        return self._pii(obj, obj.customer_id_number, mask_id_number)
-
-    @admin.display(description=_("account"))
-    def customer_account_shown(self, obj):
-        return self._pii(obj, obj.customer_account, mask_account)
-
-    # --- intake and transitions ------------------------------------------------------
     def get_urls(self):
         return [
             path(
@@ -116,6 +102,105 @@ class CasePageMixin:
             *super().get_urls(),
         ]
 
+    # --- the page ----------------------------------------------------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = self.get_object(request, object_id)
+        if case is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method == "POST":
+            raise PermissionDenied  # a case changes only through its transitions
+        return self.render_case(request, case)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """HISTORY opens the case's timeline."""
+        if self.get_object(request, object_id) is None:
+            raise Http404
+        return HttpResponseRedirect(reverse("admin:complaints_complaint_change", args=[object_id]) + "#timeline")
+
+    def render_case(
+        self, request: HttpRequest, case: Complaint, *, open_form: TransitionForm | None = None, status: int = 200
+    ) -> HttpResponse:
+        offered = available_transitions(case, request.user)
+        panels = []
+        for transition in offered:
+            if open_form is not None and open_form.transition.name == transition.name:
+                form: Form = open_form
+            else:
+                form = TRANSITION_FORMS[transition.name](complaint=case, user=request.user)
+            panels.append({"transition": transition, "form": form, "open": form is open_form})
+        events = selectors.complaint_events_for_user(request.user, case).order_by("-created_at", "-id")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": case,
+            "title": f"{case.reference} · {case.subject}",
+            "clocks": running_clocks(case),
+            "extension": extension_in_words(case),
+            "assignee": full_name(case.assignee) if case.assignee else "",
+            "panels": panels,
+            "transitions": [(t.name, t.label) for t in offered],
+            "entries": timeline(events),
+            "customer_rows": _customer_rows(case, show_pii=getattr(case, "_may_see_pii", False)),
+            "detail_rows": _detail_rows(case),
+            **self.customer_history_context(request, case),
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/case.html", context, status=status)
+
+    def customer_history_context(self, request: HttpRequest, case: Complaint) -> dict[str, Any]:
+        """The same customer's other cases (``CaseSearchMixin`` provides it; nothing by default)."""
+        return {}
+
+    # --- transitions -------------------------------------------------------------------
+    def transition_view(self, request, object_id, name):
+        """GET opens the action's panel on the case page; POST takes the action."""
+        case = self.get_object(request, object_id)
+        if case is None or name not in TRANSITIONS:
+            raise Http404
+        change_url = reverse("admin:complaints_complaint_change", args=[case.pk])
+        transition = TRANSITIONS[name]
+        if not transition.is_available(case, request.user) and request.method == "GET":
+            messages.error(request, gettext("That action is not available for this case now."))
+            return HttpResponseRedirect(change_url)
+        if request.method != "POST":
+            form = TRANSITION_FORMS[name](complaint=case, user=request.user)
+            return self.render_case(request, case, open_form=form)
+        form = TRANSITION_FORMS[name](request.POST, complaint=case, user=request.user)
+        if not form.is_valid():
+            return self.render_case(request, case, open_form=form)
+        try:
+            transition.service(
+                complaint=case,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return self.render_case(request, case, open_form=form)
+        except services.CaseChanged as exc:
+            # Show the case as it is now, with what the user typed kept and the version they
+            # have now seen, so that submitting again applies it to the current case.
+            current = self.get_object(request, object_id)
+            data = request.POST.copy()
+            data[form.add_prefix("version")] = str(current.version)
+            kept = TRANSITION_FORMS[name](data, complaint=current, user=request.user)
+            kept.is_valid()
+            kept.add_error(
+                None,
+                gettext("%(reason)s What you typed is kept below: check the timeline, then submit again.")
+                % {"reason": exc.message},
+            )
+            return self.render_case(request, current, open_form=kept, status=409)
+        except services.WorkflowError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(change_url)
+        messages.success(
+            request,
+            gettext("%(action)s: done for %(reference)s.") % {"action": transition.label, "reference": case.reference},
+        )
+        return HttpResponseRedirect(change_url)
+
+    # --- intake ------------------------------------------------------------------------
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
@@ -132,13 +217,7 @@ class CasePageMixin:
                     subject=data["subject"],
                     description=data["description"],
                     received_at=data["received_at"],
-                    customer=services.CustomerData(
-                        name=data["customer_name"],
-                        phone=data["customer_phone"],
-                        email=data["customer_email"],
-                        id_number=data["customer_id_number"],
-                        account=data["customer_account"],
-                    ),
+                    customer=form.customer(),
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
@@ -147,65 +226,17 @@ class CasePageMixin:
                 return HttpResponseRedirect(reverse("admin:complaints_complaint_change", args=[case.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "opts": self.model._meta,
+            "opts": self.opts,
             "title": gettext("Log a case"),
             "form": form,
             "submit_label": gettext("Log the case"),
+            **self.intake_context(request),
         }
-        return TemplateResponse(request, "admin/complaints/complaint/action_form.html", context)
+        return TemplateResponse(request, "admin/complaints/complaint/intake.html", context)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
-        extra_context = extra_context or {}
-        if obj is not None:
-            extra_context["transitions"] = [
-                (name, TRANSITION_LABELS[name]) for name in selectors.available_transitions(obj, request.user)
-            ]
-            extra_context["deadline"] = deadline_badge(obj)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def transition_view(self, request, object_id, name):
-        case = self.get_object(request, object_id)
-        if case is None or name not in TRANSITION_FORMS:
-            raise Http404
-        change_url = reverse("admin:complaints_complaint_change", args=[case.pk])
-        form_class = TRANSITION_FORMS[name]
-        form = form_class(request.POST or None, complaint=case, user=request.user)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.TRANSITION_SERVICES[name](
-                    complaint=case,
-                    actor=request.user,
-                    expected_version=form.cleaned_data["version"],
-                    **form.service_kwargs(),
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            except services.WorkflowError as exc:
-                messages.error(request, exc.message)
-                return HttpResponseRedirect(change_url)
-            else:
-                messages.success(
-                    request,
-                    gettext("%(action)s: done for %(reference)s.")
-                    % {"action": TRANSITION_LABELS[name], "reference": case.reference},
-                )
-                return HttpResponseRedirect(change_url)
-        elif request.method == "GET" and name not in selectors.available_transitions(case, request.user):
-            messages.error(request, gettext("That action is not available for this case now."))
-            return HttpResponseRedirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": case,
-            "title": f"{TRANSITION_LABELS[name]}: {case.reference}",
-            "form": form,
-            "submit_label": TRANSITION_LABELS[name],
-            "cancel_url": change_url,
-            "deadline": deadline_badge(case),
-        }
-        return TemplateResponse(request, "admin/complaints/complaint/action_form.html", context)
-
+    def intake_context(self, request: HttpRequest) -> dict[str, Any]:
+        """Extra context for the intake page (``CaseSearchMixin`` adds the customer-history lookup)."""
+        return {}
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -213,8 +244,6 @@ def _add_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             target = field if field in form.fields else None
-            if field.startswith("customer_") and field not in form.fields:
-                target = None
             for message in errors:
                 form.add_error(target, message)
     else:

@@ -17,6 +17,7 @@ from complaints.models import Complaint
 from complaints.states import ComplaintState as S
 from tests import factories
 from workflows import services
+from workflows.transitions import TRANSITIONS
 
 ERROR_KEYS = {"detail", "errors"}
 
@@ -321,8 +322,9 @@ def _post(client, case, name, body):
 
 
 def test_every_transition_has_a_request_serializer_with_the_services_arguments():
-    assert set(api_serializers.TRANSITION_SERIALIZERS) == set(services.TRANSITION_SERVICES)
-    for name, service in services.TRANSITION_SERVICES.items():
+    assert set(api_serializers.TRANSITION_SERIALIZERS) == set(TRANSITIONS)
+    for name, transition in TRANSITIONS.items():
+        service = transition.service
         arguments = set(inspect.signature(service).parameters) - {"complaint", "actor", "expected_version", "now"}
         fields = set(api_serializers.TRANSITION_SERIALIZERS[name]().fields) - {"version"}
         assert fields == arguments, name
@@ -470,11 +472,11 @@ def test_schema_is_served_and_lists_every_transition(db):
     response = APIClient().get("/api/v1/schema/", {"format": "json"})
     assert response.status_code == 200
     schema = response.json()
-    for name in services.TRANSITION_SERVICES:
+    for name in TRANSITIONS:
         operation = schema["paths"][f"/api/v1/complaints/{{reference}}/transitions/{name}/"]["post"]
         ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("TransitionRequest")
-    assert len({op["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"] for path, op in schema["paths"].items() if "/transitions/" in path}) == len(services.TRANSITION_SERVICES)
+    assert len({op["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"] for path, op in schema["paths"].items() if "/transitions/" in path}) == len(TRANSITIONS)
 
 
 def test_docs_are_served_from_our_own_static_files(db):

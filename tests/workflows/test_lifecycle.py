@@ -7,6 +7,7 @@ from complaints.models import Complaint, ComplaintEvent
 from complaints.states import ComplaintState as S
 from tests import factories
 from workflows import services
+from workflows.transitions import TRANSITIONS
 
 ALL_STATES = [S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED, S.REJECTED, S.MERGED, S.WITHDRAWN]
 
@@ -49,7 +50,7 @@ def arguments(world, name: str) -> dict:
 
 
 def test_matrix_covers_every_transition():
-    assert set(ALLOWED) == set(services.TRANSITION_SERVICES)
+    assert set(ALLOWED) == set(TRANSITIONS)
 
 
 @pytest.mark.parametrize("state", ALL_STATES)
@@ -59,7 +60,7 @@ def test_state_transition_matrix(world, state, name):
     sources, target = ALLOWED[name]
     kwargs = arguments(world, name)
     before_events = ComplaintEvent.objects.filter(complaint=case).count()
-    service = services.TRANSITION_SERVICES[name]
+    service = TRANSITIONS[name].service
     if state in sources:
         result = service(complaint=case, actor=world.supervisor, **kwargs)
         assert result.state == (target or state)
@@ -75,3 +76,13 @@ def test_state_transition_matrix(world, state, name):
         assert fresh.state == state
         assert fresh.version == case.version
         assert ComplaintEvent.objects.filter(complaint=case).count() == before_events
+
+
+def test_registry_holds_every_transition_of_the_model_with_its_label():
+    from complaints.models import Complaint
+
+    declared = {t.name for t in Complaint._meta.get_field("state").get_all_transitions(Complaint)}
+    assert set(TRANSITIONS) == declared
+    for transition in TRANSITIONS.values():
+        assert transition.label and transition.label != transition.name
+        assert transition.summary

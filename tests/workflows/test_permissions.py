@@ -6,6 +6,7 @@ import pytest
 from complaints.states import ComplaintState as S
 from tests import factories
 from workflows import services
+from workflows.transitions import TRANSITIONS
 
 ROLES = ["cs", "owner", "member", "other_owner", "other_member", "supervisor", "outsider"]
 
@@ -51,7 +52,7 @@ def test_role_may_take_transition_only_where_allowed(world, name, role):
     if name == "reassign":
         kwargs = {"department": world.retail}
     actor = getattr(world, role)
-    service = services.TRANSITION_SERVICES[name]
+    service = TRANSITIONS[name].service
     if role in allowed:
         service(complaint=case, actor=actor, **kwargs)
     else:

@@ -230,7 +230,7 @@ def test_intake_insert_stores_what_the_instance_holds_and_sends_save_signals(wor
     events = list(ComplaintEvent.objects.filter(complaint=case).order_by("pk"))
     assert [(e.kind, e.data) for e in events] == [
         ("created", {"channel": "app", "kind": "complaint", "category": "savings"}),
-        ("assign", {"department": "retail"}),
+        ("assign", {"department": "retail", "routed_by": "category"}),
     ]
     assert events[0].created_at == case.created_at and events[0].actor == world.cs
 

@@ -1,0 +1,179 @@
+"""The one registry of a case's lifecycle transitions: what each is called, which service runs it,
+what input it takes, and who may take it now.
+
+The admin's forms and the API's serializers are built from ``Transition.inputs``, so adding a
+transition is one entry here (beside its model method and its service). The label and the
+role rule live on the model's ``@transition`` (``custom["label"]``, ``permission``), where
+django-fsm keeps them; this registry reads them from there.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from complaints import selectors
+from complaints.models import Complaint, transition_label
+from complaints.states import ContactMethod, Outcome
+
+from . import services
+
+
+class InputKind(StrEnum):
+    """How an input is typed; each interface maps a kind to its own field once."""
+
+    TEXT = "text"  # free text; ``rows`` says how tall a box it wants
+    CHOICE = "choice"  # one of ``choices``
+    INTEGER = "integer"  # a whole number between ``min_value`` and ``max_value``
+    SCORE = "score"  # 1 to 5, each with a spoken label in forms
+    MONEY = "money"  # a non-negative amount with two decimals
+    DEPARTMENT = "department"  # an active department, by code in the API
+    ASSIGNEE = "assignee"  # a person of the chosen department, by username in the API
+    CAUSE = "cause"  # an active root cause, by code in the API
+    CASE = "case"  # another case the user can see, by reference
+
+
+@dataclass(frozen=True)
+class Input:
+    """One keyword argument of a transition's service, as people and systems give it."""
+
+    name: str
+    kind: InputKind
+    label: Promise
+    required: bool = True
+    help_text: Promise | str = ""
+    choices: type[models.TextChoices] | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    max_length: int = 10000
+    rows: int = 3
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A lifecycle transition as the interfaces offer it."""
+
+    name: str
+    service: Callable[..., Complaint]
+    inputs: tuple[Input, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        return transition_label(self.name)
+
+    @property
+    def summary(self) -> str:
+        """The first line of the service's docstring: what the transition does."""
+        return (self.service.__doc__ or self.name).strip().splitlines()[0]
+
+    def is_available(self, complaint: Complaint, user) -> bool:
+        """Whether this user may take it on this case now (state, conditions and role)."""
+        return self.name in selectors.available_transitions(complaint, user)
+
+
+def _reason(label: Promise, **kwargs) -> Input:
+    return Input("reason", InputKind.TEXT, label, **kwargs)
+
+
+def _optional_text(name: str, label: Promise, **kwargs) -> Input:
+    return Input(name, InputKind.TEXT, label, required=False, rows=2, **kwargs)
+
+
+_ROUTE = (
+    Input("department", InputKind.DEPARTMENT, _("Department"), help_text=_("A department code.")),
+    Input(
+        "assignee",
+        InputKind.ASSIGNEE,
+        _("Assignee"),
+        required=False,
+        help_text=_("Optional: a person in that department (a username in the API)."),
+    ),
+)
+
+_REGISTRY = (
+    Transition("assign", services.complaint_assign, _ROUTE),
+    Transition("reassign", services.complaint_reassign, (*_ROUTE, _optional_text("note", _("Why")))),
+    Transition(
+        "respond",
+        services.complaint_respond,
+        (
+            Input("method", InputKind.CHOICE, _("How the customer was contacted"), choices=ContactMethod),
+            Input("message", InputKind.TEXT, _("What the customer was told"), rows=4),
+        ),
+    ),
+    Transition(
+        "request_extension",
+        services.complaint_request_extension,
+        (
+            Input("days", InputKind.INTEGER, _("Extra days"), min_value=1, max_value=365),
+            _reason(_("Why more time is needed")),
+        ),
+    ),
+    Transition(
+        "approve_extension",
+        services.complaint_approve_extension,
+        (
+            Input(
+                "customer_notified_by",
+                InputKind.CHOICE,
+                _("How the customer was told of the new deadline"),
+                choices=ContactMethod,
+            ),
+            _optional_text("note", _("Note")),
+        ),
+    ),
+    Transition("deny_extension", services.complaint_deny_extension, (_reason(_("Why the extension is refused")),)),
+    Transition(
+        "resolve",
+        services.complaint_resolve,
+        (
+            Input("outcome", InputKind.CHOICE, _("Outcome"), choices=Outcome),
+            Input("cause", InputKind.CAUSE, _("Root cause"), help_text=_("A root-cause code.")),
+            Input("summary", InputKind.TEXT, _("Decision and what was done"), rows=4),
+            Input("compensation", InputKind.MONEY, _("Compensation"), required=False),
+        ),
+    ),
+    Transition(
+        "record_callback_attempt",
+        services.complaint_record_callback_attempt,
+        (_optional_text("note", _("What happened")),),
+    ),
+    Transition(
+        "close",
+        services.complaint_close,
+        (
+            Input("satisfaction", InputKind.SCORE, _("Satisfaction"), min_value=1, max_value=5),
+            _optional_text("notes", _("Notes")),
+        ),
+    ),
+    Transition("close_unreachable", services.complaint_close_unreachable, (_optional_text("notes", _("Notes")),)),
+    Transition("reopen", services.complaint_reopen, (_reason(_("Why the customer does not accept")),)),
+    Transition("reject", services.complaint_reject, (_reason(_("Why the case is rejected")),)),
+    Transition(
+        "merge",
+        services.complaint_merge,
+        (
+            Input(
+                "into",
+                InputKind.CASE,
+                _("Reference of the case to merge into"),
+                help_text=_("The reference of the open case to merge into."),
+                max_length=20,
+            ),
+        ),
+    ),
+    Transition("withdraw", services.complaint_withdraw, (_reason(_("What the customer said")),)),
+)
+
+TRANSITIONS: Mapping[str, Transition] = MappingProxyType({t.name: t for t in _REGISTRY})
+
+
+def available_transitions(complaint: Complaint, user) -> list[Transition]:
+    """The transitions this user may take on this case now, in the registry's order."""
+    names = set(selectors.available_transitions(complaint, user))
+    return [t for t in _REGISTRY if t.name in names]
