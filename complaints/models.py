@@ -6,11 +6,9 @@ methods only change fields. Locking, deadlines, events and side effects live in
 """
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import DateTimeField, F, Q, Value
@@ -21,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from . import conditions
+from .customers import EMAIL_MATCHED, ID_NUMBER_MATCHED, normalize_phone, validate_phone  # noqa: F401  (re-exported; migrations name complaints.models.validate_phone)
 from .states import (
     OPEN_STATES,
     Channel,
@@ -40,25 +39,6 @@ S = ComplaintState
 # the test is one index range (the report's complaint_rep_open_until index).
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 OPEN_UNTIL = Coalesce(F("closed_at"), Value(NEVER), output_field=DateTimeField())
-
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,24}$")
-
-
-def validate_phone(value: str) -> None:
-    digits = sum(ch.isdigit() for ch in value)
-    if not PHONE_RE.match(value) or not 6 <= digits <= 20:
-        raise ValidationError(
-            _("Enter a phone number of 6 to 20 digits; only digits, spaces, +, - and brackets are allowed."),
-            code="invalid_phone",
-        )
-
-
-def normalize_phone(value: str) -> str:
-    """The stored form of a phone: digits only, with a leading + kept."""
-    value = value.strip()
-    prefix = "+" if value.startswith("+") else ""
-    return prefix + "".join(ch for ch in value if ch.isdigit())
-
 
 code_validator = models.SlugField().validators[0]
 
@@ -353,6 +333,12 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["escalation_level"], condition=Q(escalation_level__gte=1), name="complaint_escalated"
             ),
+            # A customer's other cases and the customer search (complaints.customers) match e-mail
+            # and ID number on their normalised form, computed by these same expressions, so that
+            # rows stored before intake normalised them still match; the account as stored.
+            models.Index(EMAIL_MATCHED, name="complaint_email_norm"),
+            models.Index(ID_NUMBER_MATCHED, name="complaint_id_number_norm"),
+            models.Index(fields=["customer_account"], name="complaint_account"),
         ]
 
     def __str__(self) -> str:
