@@ -104,10 +104,11 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages})
 
     if isinstance(exc, exceptions.APIException):
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        # Only NotAuthenticated/AuthenticationFailed (auth_header, set by the view) and Throttled (wait) carry these.
+        if auth_header := getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = auth_header
+        if wait := getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(wait))
         set_rollback()
         if isinstance(exc, exceptions.ValidationError):
             errors = flatten_errors(exc.detail if isinstance(exc.detail, Mapping) else {NON_FIELD_ERRORS: exc.detail})

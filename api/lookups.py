@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import connections, models
@@ -21,18 +22,31 @@ from complaints.models import Category, Department
 # timestamps stay deferred.
 USER_FIELDS = ("id", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active")
 
+ModelT = TypeVar("ModelT", bound=models.Model)
+
 
 def _loaded_fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field]:
     """``names`` as fields, in the model's concrete-field order (the order ``from_db`` expects)."""
     return [field for field in model._meta.concrete_fields if field.attname in names or field.name in names]
 
 
+def _column(field: models.Field | models.ForeignObjectRel) -> str:
+    """The database column of a concrete field; a field without one here is a bug in the statement."""
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{field!r} has no database column")
+    return field.column
+
+
+def _field_column(model: type[models.Model], name: str) -> str:
+    return _column(model._meta.get_field(name))
+
+
 def _columns(alias: str, table: str, fields: Sequence[models.Field]) -> str:
     quote = connections[alias].ops.quote_name
-    return ", ".join(f"{quote(table)}.{quote(field.column)}" for field in fields)
+    return ", ".join(f"{quote(table)}.{quote(_column(field))}" for field in fields)
 
 
-def _instance(model: type[models.Model], alias: str, fields: Sequence[models.Field], values: Sequence) -> models.Model:
+def _instance(model: type[ModelT], alias: str, fields: Sequence[models.Field], values: Sequence[Any]) -> ModelT:
     """A model instance from selected columns; booleans as bool (SQLite returns 0 and 1)."""
     values = [
         bool(value) if value is not None and isinstance(field, models.BooleanField) else value
@@ -48,20 +62,22 @@ def _token_statement(alias: str) -> tuple[str, list[models.Field]]:
     quote = connections[alias].ops.quote_name
     fields = _loaded_fields(User, USER_FIELDS)
     user_table, token_table = User._meta.db_table, Token._meta.db_table
-    through = User._meta.get_field("groups").remote_field.through
-    group = User._meta.get_field("groups").related_model
+    groups = User._meta.get_field("groups")
+    if not isinstance(groups, models.ManyToManyField) or groups.remote_field.through is None:
+        raise TypeError(f"{User.__name__}.groups is not a many-to-many field with a through table")
+    through, group = groups.remote_field.through, groups.related_model
     link_table, group_table = through._meta.db_table, group._meta.db_table
-    link_user = quote(through._meta.get_field("user").column)
-    link_group = quote(through._meta.get_field("group").column)
-    user_pk, group_pk = quote(User._meta.pk.column), quote(group._meta.pk.column)
+    link_user = quote(_field_column(through, "user"))
+    link_group = quote(_field_column(through, "group"))
+    user_pk, group_pk = quote(_column(User._meta.pk)), quote(_column(group._meta.pk))
     sql = (
         f"SELECT {_columns(alias, user_table, fields)}, {quote(group_table)}.{quote('name')} "
         f"FROM {quote(token_table)} "
         f"INNER JOIN {quote(user_table)} ON {quote(user_table)}.{user_pk} = "
-        f"{quote(token_table)}.{quote(Token._meta.get_field('user').column)} "
+        f"{quote(token_table)}.{quote(_field_column(Token, 'user'))} "
         f"LEFT OUTER JOIN {quote(link_table)} ON {quote(link_table)}.{link_user} = {quote(user_table)}.{user_pk} "
         f"LEFT OUTER JOIN {quote(group_table)} ON {quote(group_table)}.{group_pk} = {quote(link_table)}.{link_group} "
-        f"WHERE {quote(token_table)}.{quote(Token._meta.pk.column)} = %s"
+        f"WHERE {quote(token_table)}.{quote(_column(Token._meta.pk))} = %s"
     )
     return sql, fields
 
@@ -93,9 +109,9 @@ def _category_statement(alias: str) -> tuple[str, list[models.Field], list[model
     sql = (
         f"SELECT {_columns(alias, category_table, category_fields)}, {_columns(alias, department_table, department_fields)} "
         f"FROM {quote(category_table)} "
-        f"LEFT OUTER JOIN {quote(department_table)} ON {quote(department_table)}.{quote(Department._meta.pk.column)} = "
-        f"{quote(category_table)}.{quote(Category._meta.get_field('default_department').column)} "
-        f"WHERE {quote(category_table)}.{quote(Category._meta.get_field('code').column)} = %s"
+        f"LEFT OUTER JOIN {quote(department_table)} ON {quote(department_table)}.{quote(_column(Department._meta.pk))} = "
+        f"{quote(category_table)}.{quote(_field_column(Category, 'default_department'))} "
+        f"WHERE {quote(category_table)}.{quote(_field_column(Category, 'code'))} = %s"
     )
     return sql, category_fields, department_fields
 

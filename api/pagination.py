@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +34,8 @@ class ComplaintCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     ordering = ORDER_BY["-received_at"]
-    invalid_cursor_message = _("Invalid cursor.")
+    # A lazy string, as DRF's own default is; the stub types the attribute as str.
+    invalid_cursor_message = _("Invalid cursor.")  # type: ignore[assignment]
 
     def get_ordering(self, request, queryset, view):
         return ORDER_BY[getattr(view, "ordering", "-received_at")]
@@ -44,8 +46,10 @@ class ComplaintCursorPagination(CursorPagination):
         except NotFound:
             raise ValidationError({"cursor": [self.invalid_cursor_message]}) from None
         if cursor is not None and cursor.position is not None:
+            # DRF decodes the position from the query string, so it is a str; the stub says int.
+            position = cast(str, cursor.position)
             field = self.ordering[0].lstrip("-")
-            valid = _is_datetime(cursor.position) if field == "received_at" else bool(REFERENCE_RE.match(cursor.position))
+            valid = _is_datetime(position) if field == "received_at" else bool(REFERENCE_RE.match(position))
             if not valid:
                 raise ValidationError({"cursor": [self.invalid_cursor_message]})
         return cursor

@@ -92,7 +92,8 @@ class ReportPdfView(APIView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         report = Report.objects.filter(pk=pk).first()
-        if report is None or not report.file or not report.file.storage.exists(report.file.name):
+        name = report.file.name if report is not None else None  # an empty FileField has no name (falsy)
+        if report is None or not name or not report.file.storage.exists(name):
             raise NotFound(_("No such report."))
         return FileResponse(
             report.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=report.filename

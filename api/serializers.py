@@ -6,7 +6,7 @@ usernames (assignees). Customer PII is masked unless the view says the user may 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import router
@@ -22,6 +22,9 @@ from complaints.states import Channel, Closure, ComplaintState, ContactMethod, E
 from workflows.transitions import TRANSITIONS, Input, InputKind, Transition
 
 from . import lookups
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ORDERINGS = ("-received_at", "received_at", "-reference", "reference")
 MAX_PAGE_SIZE = 200
@@ -64,7 +67,9 @@ class StrictDecimalField(serializers.DecimalField):
 # --- errors (documentation of the one shape in exceptions.py) -------------------------
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text=_("What went wrong, for people."))
-    errors = serializers.DictField(
+    # Not Serializer.errors: DRF's serializer metaclass moves declared fields out of the class
+    # namespace, so the field does not shadow the property at runtime; the stubs cannot tell.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text=_("Messages per input field; nested fields are named with dots (customer.phone)."),
     )
@@ -86,8 +91,13 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, help_text=_("The name in the request's language."))
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    default_department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # Not Field.parent: the serializer metaclass moves declared fields out of the class namespace.
+    parent: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True, allow_null=True
+    )
+    default_department: serializers.SlugRelatedField[Department] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Category
@@ -218,9 +228,13 @@ INTAKE_ERROR_FIELDS = {
 class ComplaintListSerializer(serializers.ModelSerializer):
     """A case in a list: customer details always masked."""
 
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department: serializers.SlugRelatedField[Department] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    assignee: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     customer = serializers.SerializerMethodField()
 
     class Meta:
@@ -284,8 +298,8 @@ class FastComplaintListSerializer(ComplaintListSerializer):
             "severity": complaint.severity,
             "state": complaint.state,
             "category": complaint.category.code,
-            "department": complaint.department.code if complaint.department_id else None,
-            "assignee": complaint.assignee.username if complaint.assignee_id else None,
+            "department": complaint.department.code if complaint.department is not None else None,
+            "assignee": complaint.assignee.username if complaint.assignee is not None else None,
             "subject": complaint.subject,
             "received_at": moment(complaint.received_at),
             "first_response_due": moment(complaint.first_response_due),
@@ -303,8 +317,10 @@ class FastComplaintListSerializer(ComplaintListSerializer):
 class ComplaintDetailSerializer(ComplaintListSerializer):
     """One case: full customer details only for people who may handle it."""
 
-    cause = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    merged_into = serializers.SlugRelatedField(
+    cause: serializers.SlugRelatedField[Cause] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    merged_into: serializers.SlugRelatedField[Complaint] = serializers.SlugRelatedField(
         source="duplicate_of", slug_field="reference", read_only=True, allow_null=True
     )
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
@@ -355,7 +371,8 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label", read_only=True, help_text=_("Username, or system."))
-    data = serializers.DictField(read_only=True)
+    # Not Serializer.data: the serializer metaclass moves declared fields out of the class namespace.
+    data = serializers.DictField(read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = ComplaintEvent
@@ -427,10 +444,10 @@ class VisibleCaseField(serializers.SlugRelatedField):
 def _api_field(spec: Input) -> serializers.Field:
     """The serializer field for one transition input (``workflows.transitions.InputKind``)."""
     optional: dict[str, Any] = {} if spec.required else {"required": False}
-    help_text = {"help_text": spec.help_text} if spec.help_text else {}
+    help_text: dict[str, Any] = {"help_text": spec.help_text} if spec.help_text else {}
     match spec.kind:
         case InputKind.TEXT:
-            blank = {} if spec.required else {"allow_blank": True, "default": ""}
+            blank: dict[str, Any] = {} if spec.required else {"allow_blank": True, "default": ""}
             return StrictCharField(max_length=spec.max_length, **optional, **blank, **help_text)
         case InputKind.CHOICE:
             assert spec.choices is not None

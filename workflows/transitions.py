@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from django.db import models
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
@@ -22,6 +22,10 @@ from complaints.models import Complaint, transition_label
 from complaints.states import ContactMethod, Outcome
 
 from . import services
+
+if TYPE_CHECKING:
+    # gettext_lazy's type in django-stubs (at runtime django.utils.functional.Promise).
+    from django_stubs_ext import StrOrPromise, StrPromise
 
 
 class InputKind(StrEnum):
@@ -44,9 +48,9 @@ class Input:
 
     name: str
     kind: InputKind
-    label: Promise
+    label: StrPromise
     required: bool = True
-    help_text: Promise | str = ""
+    help_text: StrOrPromise = ""
     choices: type[models.TextChoices] | None = None
     min_value: int | None = None
     max_value: int | None = None
@@ -76,11 +80,11 @@ class Transition:
         return self.name in selectors.available_transitions(complaint, user)
 
 
-def _reason(label: Promise, **kwargs) -> Input:
+def _reason(label: StrPromise, **kwargs) -> Input:
     return Input("reason", InputKind.TEXT, label, **kwargs)
 
 
-def _optional_text(name: str, label: Promise, **kwargs) -> Input:
+def _optional_text(name: str, label: StrPromise, **kwargs) -> Input:
     return Input(name, InputKind.TEXT, label, required=False, rows=2, **kwargs)
 
 
