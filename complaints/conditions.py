@@ -4,10 +4,16 @@ Conditions take the case only; permissions take the case and the user. None of t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from . import roles
 from .states import ExtensionStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # How many recorded call-back attempts allow closing a case as unreachable.
 MIN_CALLBACK_ATTEMPTS = 3
@@ -78,18 +84,25 @@ def may_review(complaint, user) -> bool:
 
 
 # What each condition means when it fails; shown to the user with a 409.
-def _explain() -> None:
+def _explanations() -> dict[Callable[..., bool], StrPromise]:
     from django.utils.translation import gettext_lazy as _
 
-    extension_not_pending.explanation = _("An extension request is already waiting for a decision.")
-    extension_pending.explanation = _("There is no extension request waiting for a decision.")
-    resolution_deadline_not_passed.explanation = _(
-        "The resolution deadline has passed; an extension must be asked for and approved before it."
-    )
-    may_close_unreachable.explanation = _(
-        "A case can be closed as unreachable only after three recorded call-back attempts "
-        "or once the review period has run out."
-    )
+    return {
+        extension_not_pending: _("An extension request is already waiting for a decision."),
+        extension_pending: _("There is no extension request waiting for a decision."),
+        resolution_deadline_not_passed: _(
+            "The resolution deadline has passed; an extension must be asked for and approved before it."
+        ),
+        may_close_unreachable: _(
+            "A case can be closed as unreachable only after three recorded call-back attempts "
+            "or once the review period has run out."
+        ),
+    }
 
 
-_explain()
+EXPLANATIONS = _explanations()
+
+
+def explanation(condition: Callable[..., bool]) -> str:
+    """What an unmet condition means, for people; the function's name if it has no explanation."""
+    return str(EXPLANATIONS.get(condition, condition.__name__))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractUser, AnonymousUser
 
 CS_STAFF = "cs_staff"
 DEPT_OWNER = "dept_owner"
@@ -25,7 +25,7 @@ def remember_group_names(user, names: frozenset[str]) -> None:
     user.__dict__.setdefault("_complaint_roles_cache", {})["groups"] = frozenset(names)
 
 
-def group_names(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
+def group_names(user: AbstractUser | AnonymousUser | None) -> frozenset[str]:
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     return _cached(user, "groups", lambda: frozenset(user.groups.values_list("name", flat=True)))

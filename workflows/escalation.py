@@ -43,6 +43,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -202,8 +203,12 @@ def _due_rows(spec: ClockSpec, level: int, *, now: datetime, lookahead: Q | None
         limit = now - spec.supervisors_after if spec.supervisors_after else now
         window = Q(**{f"{due}__lt": limit})
     elif level == 2:
+        if spec.supervisors_after is None:  # the sweep asks only for level 3 of a one-step clock
+            raise ValueError(f"the {spec.clock} clock has no level 2")
         window = Q(**{f"{due}__lt": now, f"{due}__gte": now - spec.supervisors_after})
     else:
+        if lookahead is None:  # the sweep has a band for every clock with a level 1
+            raise ValueError(f"no level-1 band for the {spec.clock} clock")
         window = Q(**{f"{due}__gte": now}) & lookahead
     claimed = Escalation.objects.filter(
         complaint_id=OuterRef("pk"), clock=spec.clock, due=OuterRef(due), level__gte=level
@@ -237,7 +242,7 @@ def escalation_sweep(
         resolution_band |= Q(
             resolution_window_days=window_days, resolution_due__lte=now + timedelta(days=window_days + 1) * share
         )
-    bands = {Clock.FIRST_RESPONSE: first_response_band, Clock.RESOLUTION: resolution_band}
+    bands: dict[str, Q] = {Clock.FIRST_RESPONSE: first_response_band, Clock.RESOLUTION: resolution_band}
     lock = connection.features.has_select_for_update_skip_locked
 
     for spec in CLOCKS.values():
@@ -383,7 +388,7 @@ def _claim_postgresql(spec: ClockSpec, level: int, ids: list[int], *, now: datet
         )
         SELECT count(*) FROM claimed
     """
-    params = {
+    params: dict[str, Any] = {
         "ids": ids,
         "clock": spec.clock,
         "level": level,
@@ -399,8 +404,6 @@ def _claim_postgresql(spec: ClockSpec, level: int, ids: list[int], *, now: datet
 
 
 def _enqueue_notifications(result: SweepResult, *, renotify_after: timedelta) -> None:
-    from . import tasks  # tasks imports this module
-
     sweeps = [result.sweep] if result.total else []
     stale = (
         Escalation.objects.filter(notify_batch="", created_at__lte=result.now - renotify_after)
@@ -410,7 +413,13 @@ def _enqueue_notifications(result: SweepResult, *, renotify_after: timedelta) ->
     )
     result.renotified = sorted(set(stale))
     for sweep in sweeps + result.renotified:
-        transaction.on_commit(lambda sweep=sweep: tasks.send_escalation_notifications.delay(sweep))
+        transaction.on_commit(partial(_send_notifications, sweep))
+
+
+def _send_notifications(sweep: str) -> None:
+    from . import tasks  # tasks imports this module
+
+    tasks.send_escalation_notifications.delay(sweep)
 
 
 def renotify_after_setting() -> timedelta:

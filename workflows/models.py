@@ -85,14 +85,22 @@ class SlaPolicy(models.Model):
 SLA_NUMBERS = tuple(Sla.__dataclass_fields__)
 
 
+def _sla_column(name: str) -> str:
+    """The database column of SlaPolicy's field ``name``; a field without one is a bug in the statement."""
+    field = SlaPolicy._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"SlaPolicy.{name} has no database column")
+    return field.column
+
+
 @cache
 def _sla_statement(alias: str) -> tuple[str, str]:
     quote = connections[alias].ops.quote_name
     opts = SlaPolicy._meta
-    columns = ", ".join(quote(opts.get_field(name).column) for name in SLA_NUMBERS)
+    columns = ", ".join(quote(_sla_column(name)) for name in SLA_NUMBERS)
     sql = (
         f"SELECT {columns} FROM {quote(opts.db_table)} "
-        f"WHERE {quote(opts.get_field('kind').column)} = %s AND {quote(opts.get_field('severity').column)} = %s"
+        f"WHERE {quote(_sla_column('kind'))} = %s AND {quote(_sla_column('severity'))} = %s"
     )
     return sql, alias
 

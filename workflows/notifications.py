@@ -95,7 +95,7 @@ def group_by_recipient(escalations: list[Escalation]) -> list[Recipient]:
 
     for escalation in escalations:
         case = escalation.complaint
-        department = departments.get(case.department_id)
+        department = departments.get(case.department_id) if case.department_id is not None else None
         if escalation.level >= 3:
             for user in supervisors:
                 add(escalation, user=user)

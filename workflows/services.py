@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, router, transaction
@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransitionMixin
 
-from complaints import roles
+from complaints import conditions, roles
 from complaints.models import (
     Category,
     Cause,
@@ -40,6 +40,7 @@ from . import escalation, policies
 from .models import SlaPolicy
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A channel's clock may run slightly ahead of ours; within this, "future" means "now".
 RECEIVED_AT_CLOCK_SKEW = timedelta(seconds=60)
@@ -123,6 +124,13 @@ def _logged_before(*, channel: str, external_id: str) -> Complaint | None:
     return Complaint.objects.using(alias).filter(pk=row[0]).first() if row else None
 
 
+def _column(field: Field) -> str:
+    """A concrete field's database column; a field without one is a bug in the statement."""
+    if field.column is None:
+        raise TypeError(f"{field!r} has no database column")
+    return field.column
+
+
 @cache
 def _insert_statement(model: type[Model], alias: str, rows: int) -> tuple[str, tuple[Field, ...], bool]:
     connection = connections[alias]
@@ -132,8 +140,8 @@ def _insert_statement(model: type[Model], alias: str, rows: int) -> tuple[str, t
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     returning = connection.features.can_return_rows_from_bulk_insert
     sql = (
-        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES {', '.join([row] * rows)}" + (f" RETURNING {quote(opts.pk.column)}" if returning else "")
+        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(_column(field)) for field in fields)}) "
+        f"VALUES {', '.join([row] * rows)}" + (f" RETURNING {quote(_column(opts.pk))}" if returning else "")
     )
     return sql, fields, returning
 
@@ -287,9 +295,9 @@ def complaint_create(
 
     # Route by the category before the insert, so that the case is written once.
     department = category.default_department
-    routed = department is not None and department.is_active
-    if routed:
-        complaint.assign(department=department, assignee=None)
+    routed_to = department if department is not None and department.is_active else None
+    if routed_to is not None:
+        complaint.assign(department=routed_to, assignee=None)
         complaint.version += 1
     created_event = ComplaintEvent(
         created_at=now,
@@ -300,7 +308,7 @@ def complaint_create(
         data={"channel": channel, "kind": kind, "category": category.code},
     )
     events = [created_event]
-    if routed:
+    if routed_to is not None:
         events.append(
             ComplaintEvent(
                 created_at=now,
@@ -309,7 +317,7 @@ def complaint_create(
                 kind=EventKind.ASSIGN,
                 from_state="new",
                 to_state=complaint.state,
-                data={"department": department.code, "routed_by": "category"},
+                data={"department": routed_to.code, "routed_by": "category"},
             )
         )
     try:
@@ -383,7 +391,7 @@ def _run(
         unmet = [c for c in meta.get_transition(case.state).conditions if not c(case)]
         if unmet:
             raise TransitionNotPossible(
-                " ".join(str(getattr(c, "explanation", c.__name__)) for c in unmet), state=case.state
+                " ".join(conditions.explanation(c) for c in unmet), state=case.state
             )
         kwargs = prepare(case)
         from_state = case.state
@@ -405,6 +413,13 @@ def _run(
         )
     logger.info("case %s: %s by %s (%s -> %s)", case.reference, name, _label(actor), from_state, case.state)
     return case
+
+
+def _set(value: T | None, what: str) -> T:
+    """A case field that intake or the transition has set; None here is a bug, not a user error."""
+    if value is None:
+        raise RuntimeError(f"the case's {what} is not set")
+    return value
 
 
 def _require_text(value: str, field: str, message: str) -> str:
@@ -557,7 +572,8 @@ def complaint_approve_extension(
             )
         previous["resolution_due"] = case.resolution_due.isoformat() if case.resolution_due else ""
         window = case.resolution_window_days + (case.extension_requested_days or 0)
-        return {"resolution_due": policies.resolution_due(case.resolution_clock_started_at, window)}
+        started_at = _set(case.resolution_clock_started_at, "resolution clock start")  # set at intake
+        return {"resolution_due": policies.resolution_due(started_at, window)}
 
     return _run(
         complaint=complaint,
@@ -569,7 +585,7 @@ def complaint_approve_extension(
             "customer_notified_by": customer_notified_by,
             "days": c.extension_requested_days,
             "previous_resolution_due": previous["resolution_due"],
-            "resolution_due": c.resolution_due.isoformat(),
+            "resolution_due": _set(c.resolution_due, "resolution deadline").isoformat(),
         },
         expected_version=expected_version,
         now=now,
@@ -728,7 +744,7 @@ def complaint_reopen(*, complaint, actor, reason: str, expected_version=None, no
         data=lambda c: {
             "reopen_count": c.reopen_count,
             "previous_outcome": previous["outcome"],
-            "resolution_due": c.resolution_due.isoformat(),
+            "resolution_due": _set(c.resolution_due, "resolution deadline").isoformat(),
         },
         expected_version=expected_version,
         now=at,
