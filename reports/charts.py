@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from matplotlib import rc_context
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 WIDTH_INCHES = 6.9
 BLUE = "#1f5fa8"
@@ -18,7 +24,7 @@ GREY = "#a8b3bf"
 RED = "#b3261e"
 GREEN = "#2a7a2a"
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "path",
     "svg.hashsalt": "complaints-report",
     "font.family": ["Noto Sans CJK SC", "DejaVu Sans"],
@@ -29,6 +35,12 @@ RC = {
     "axes.titlesize": 9,
     "legend.frameon": False,
 }
+
+
+def _integer_ticks(axes: Axes) -> None:
+    """Whole-number ticks on the y axis, keeping its default locator's other choices."""
+    # A new axes' default y locator is an AutoLocator, a MaxNLocator; the stubs say Locator.
+    cast(MaxNLocator, axes.yaxis.get_major_locator()).set_params(integer=True)
 
 
 def _svg(figure: Figure) -> str:
@@ -50,7 +62,7 @@ def daily_intake(
         axes.plot(list(positions)[: len(previous)], previous, color=GREY, marker="o", markersize=3, label=previous_label)
         axes.set_xticks(list(positions), day_labels)
         axes.set_ylim(bottom=0)
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        _integer_ticks(axes)
         axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2)
         figure.tight_layout()
         return _svg(figure)
@@ -88,7 +100,7 @@ def pareto(names: Sequence[str], counts: Sequence[int], cumulative: Sequence[flo
         axes.set_xlim(-0.6, max(len(counts), 8) - 0.4)
         axes.set_xticks(positions, [name if len(name) <= 18 else name[:17] + "…" for name in names], rotation=30, ha="right")
         axes.set_ylim(bottom=0)
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        _integer_ticks(axes)
         share = axes.twinx()
         share.plot(positions, cumulative, color=RED, marker="o", markersize=3, label=cumulative_label)
         share.axhline(80, color="#999999", linestyle=":", linewidth=0.8)

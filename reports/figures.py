@@ -757,7 +757,7 @@ def actions_open(period: Period) -> list[ActionRow]:
     ),
 )
 def actions_done(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ActionRow]:
-    def target_volume(start: Any, end: Any) -> Subquery:
+    def target_volume(start: Any, end: Any) -> Coalesce:
         matching = (
             _cases(cases)
             .filter(received_at__gte=start, received_at__lt=end)

@@ -58,7 +58,7 @@ class Report(models.Model):
 
     @property
     def generated_by_label(self) -> str:
-        return self.generated_by.get_username() if self.generated_by_id else "system"
+        return self.generated_by.get_username() if self.generated_by is not None else "system"
 
     @property
     def filename(self) -> str:
@@ -141,16 +141,17 @@ class ImprovementAction(ConcurrentTransitionMixin, models.Model):
         return " / ".join(parts)
 
     # --- the lifecycle: field changes only -------------------------------------------
-    @transition(field=state, source=A.OPEN, target=A.IN_PROGRESS, permission=may_work_action)
+    # The ignores: django-fsm types a permission as a function of any Model, not of this one.
+    @transition(field=state, source=A.OPEN, target=A.IN_PROGRESS, permission=may_work_action)  # type: ignore[arg-type]
     def start(self, *, at) -> None:
         self.started_at = at
 
-    @transition(field=state, source=A.IN_PROGRESS, target=A.DONE, permission=may_work_action)
+    @transition(field=state, source=A.IN_PROGRESS, target=A.DONE, permission=may_work_action)  # type: ignore[arg-type]
     def complete(self, *, at, notes: str) -> None:
         self.done_at = at
         self.outcome_notes = notes
 
-    @transition(field=state, source=A.DONE, target=A.VERIFIED, permission=may_manage_actions)
+    @transition(field=state, source=A.DONE, target=A.VERIFIED, permission=may_manage_actions)  # type: ignore[arg-type]
     def verify(self, *, at) -> None:
         self.verified_at = at
 

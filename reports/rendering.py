@@ -8,6 +8,7 @@ in a document can reach the network.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -17,7 +18,7 @@ from weasyprint.urls import URLFetcher
 
 from . import charts
 from .data import Headline, ReportData
-from .figures import Name, Ratio
+from .figures import Name, OpenCases, Ratio, Satisfaction
 from .templatetags.report_format import duration, percent, ratio, score
 
 ALLOWED_PROTOCOLS = ("file", "data")
@@ -45,17 +46,18 @@ def _headline_row(label: str, headline: Headline) -> dict:
         if headline.target is not None and current.percent is not None:
             status = "met" if current.percent >= headline.target else "missed"
         shown = ratio(current), ratio(previous)
-    elif hasattr(current, "average"):
+    # current and previous come from the same figure function, so they are of one type.
+    elif isinstance(current, Satisfaction) and isinstance(previous, Satisfaction):
         shown = (
             _("%(score)s (%(count)d scores)") % {"score": score(current.average), "count": current.count},
             _("%(score)s (%(count)d scores)") % {"score": score(previous.average), "count": previous.count},
         )
-    elif hasattr(current, "overdue"):
+    elif isinstance(current, OpenCases) and isinstance(previous, OpenCases):
         shown = (
             _("%(open)d open, %(overdue)d overdue") % {"open": current.open, "overdue": current.overdue},
             _("%(open)d open, %(overdue)d overdue") % {"open": previous.open, "overdue": previous.overdue},
         )
-    elif current is None or hasattr(current, "total_seconds"):
+    elif isinstance(current, timedelta | None) and isinstance(previous, timedelta | None):
         shown = duration(current), duration(previous)
     else:
         shown = str(current), str(previous)

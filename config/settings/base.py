@@ -68,7 +68,7 @@ TEMPLATES = [
 ]
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str) -> dj_database_url.DBConfig:
     """One DATABASES entry from a URL; SQLite gets the options that let web, worker and beat share it."""
     config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
