@@ -86,9 +86,11 @@ def ensure_reference_data() -> None:
     from workflows.models import SlaPolicy
 
     roles = importlib.import_module("complaints.migrations.0002_roles_causes_event_guard")
-    for name, codenames in roles.ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="complaints", codename__in=codenames))
+    report_roles = importlib.import_module("reports.migrations.0002_role_permissions")
+    for app_label, grants in (("complaints", roles.ROLE_PERMISSIONS), ("reports", report_roles.ROLE_PERMISSIONS)):
+        for name, codenames in grants.items():
+            group, _ = Group.objects.get_or_create(name=name)
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
     for code, name_en, name_zh in roles.CAUSES:
         Cause.objects.get_or_create(code=code, defaults={"name_en": name_en, "name_zh": name_zh})
     policies = importlib.import_module("workflows.migrations.0002_default_policies")

@@ -27,13 +27,13 @@ def test_role_sees_index_and_case_list(desk, role, language):
     expect(page.locator("body")).to_contain_text(header)
     if language == "zh-hans":
         expect(page).to_have_title(CHINESE)
-    desk.screenshot(page, f"{role}-index")
+    desk.screenshot(page, f"{role}-index-smoke")
 
     desk.goto(page, reverse("admin:complaints_complaint_changelist"))
     expect(page.locator("body")).to_contain_text(header)
     if language == "zh-hans":
         expect(page).to_have_title(CHINESE)
-    desk.screenshot(page, f"{role}-cases")
+    desk.screenshot(page, f"{role}-cases-smoke")
     desk.assert_no_server_errors()
 
 
