@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints import queues, selectors
 from complaints.masking import mask_name, mask_phone
 from complaints.models import Complaint, Department
-from complaints.states import UNRESOLVED_STATES, ComplaintState, ExtensionStatus
+from complaints.states import UNRESOLVED_STATES, ComplaintState, ExtensionStatus, Kind
 
 from ..badges import deadline_badge
 from .policies import EscalationLevelFilter
@@ -199,15 +199,13 @@ class CaseListMixin:
         "reference",
         "subject_short",
         "customer_masked",
-        "kind",
         "severity",
         "state",
         "department",
         "assignee_name",
         "next_deadline",
-        "extension_badge",
-        "escalation_level",
-        "received_at",
+        "alerts",
+        "received",
     )
     list_filter = (
         "state",
@@ -238,9 +236,17 @@ class CaseListMixin:
     def get_changelist(self, request, **kwargs):
         return CaseChangeList
 
+    def changelist_view(self, request, extra_context=None):
+        # The list needs the width: at 1366 px the model sidebar would push its columns into a scroll.
+        return super().changelist_view(request, {"is_nav_sidebar_enabled": False, **(extra_context or {})})
+
     @admin.display(description=_("subject"), ordering="subject")
     def subject_short(self, obj: Complaint) -> str:
-        return format_html('<span title="{}">{}</span>', obj.subject, Truncator(obj.subject).chars(48))
+        """The subject cut short (the full text on hover); a suggestion, praise or inquiry says so below it."""
+        subject = format_html('<span class="subject" title="{}">{}</span>', obj.subject, Truncator(obj.subject).chars(48))
+        if obj.kind == Kind.COMPLAINT:
+            return subject
+        return format_html('{}<small class="kind kind-{}">{}</small>', subject, obj.kind, obj.get_kind_display())
 
     @admin.display(description=_("assignee"), ordering="assignee__username")
     def assignee_name(self, obj: Complaint) -> str:
@@ -250,23 +256,31 @@ class CaseListMixin:
 
     @admin.display(description=_("customer"))
     def customer_masked(self, obj: Complaint) -> str:
-        return f"{mask_name(obj.customer_name)} {mask_phone(obj.customer_phone)}".strip()
+        return format_html(
+            '<span class="name">{}</span> <span class="phone">{}</span>',
+            mask_name(obj.customer_name),
+            mask_phone(obj.customer_phone),
+        )
 
     @admin.display(description=_("next deadline"), ordering=F("next_due").asc(nulls_last=True))
     def next_deadline(self, obj: Complaint) -> str:
         return deadline_badge(obj)
 
-    @admin.display(description=_("extension"), ordering="extension_status")
-    def extension_badge(self, obj: Complaint) -> str:
-        if obj.extension_status != ExtensionStatus.PENDING:
-            return ""
-        if obj.extension_requires_supervisor:
-            label, css = gettext("supervisor"), "extension-badge extension-supervisor"
-        else:
-            label, css = gettext("owner"), "extension-badge extension-owner"
-        days = obj.extension_requested_days or 0
-        title = gettext("Extension of %(days)d days awaiting the decision of: %(who)s") % {"days": days, "who": label}
-        return format_html('<span class="{}" title="{}">+{} · {}</span>', css, title, gettext("%(days)dd") % {"days": days}, label)
+    @admin.display(description=_("escalation, extension"), ordering="-escalation_level")
+    def alerts(self, obj: Complaint) -> str:
+        """The escalation step reached, and a pending extension with who must decide it."""
+        return format_html("{} {}", escalation_badge(obj), extension_badge(obj))
+
+    @admin.display(description=_("received"), ordering="received_at")
+    def received(self, obj: Complaint) -> str:
+        local = timezone.localtime(obj.received_at)
+        return format_html(
+            '<time datetime="{}"><span>{}</span> <span>{}</span></time>',
+            obj.received_at.isoformat(),
+            local.strftime("%Y-%m-%d"),
+            local.strftime("%H:%M"),
+        )
+
 
     @admin.action(description=_("Export selected cases as CSV (customer details masked)"))
     def export_csv(self, request, queryset):
@@ -284,3 +298,36 @@ class CaseListMixin:
                 mask_name(case.customer_name), mask_phone(case.customer_phone),
             ])
         return response
+
+
+ESCALATION_LABELS = {
+    1: _("warning: 75 % of a window gone"),
+    2: _("overdue: the department owner is told"),
+    3: _("escalated to supervisors"),
+}
+
+
+def escalation_badge(complaint: Complaint) -> str:
+    """``L1``-``L3`` with the step in words on hover; nothing at level 0."""
+    level = complaint.escalation_level
+    if not level:
+        return ""
+    return format_html(
+        '<span class="escalation-badge escalation-{}" title="{}">{}</span>',
+        min(level, 3),
+        ESCALATION_LABELS.get(level, ESCALATION_LABELS[3]),
+        gettext("L%(level)d") % {"level": level},
+    )
+
+
+def extension_badge(complaint: Complaint) -> str:
+    """A pending extension: the days asked for and who decides (owner or supervisor); nothing otherwise."""
+    if complaint.extension_status != ExtensionStatus.PENDING:
+        return ""
+    if complaint.extension_requires_supervisor:
+        who, css = gettext("supervisor"), "extension-badge extension-supervisor"
+    else:
+        who, css = gettext("owner"), "extension-badge extension-owner"
+    days = complaint.extension_requested_days or 0
+    title = gettext("Extension of %(days)d days awaiting the decision of: %(who)s") % {"days": days, "who": who}
+    return format_html('<span class="{}" title="{}">+{} {}</span>', css, title, gettext("%(days)dd") % {"days": days}, who)

@@ -165,3 +165,23 @@ def test_the_reference_stays_on_one_line(client, world, cases):
     assert '<th class="field-reference">' in html
     css = open(finders.find("desk/changelist.css"), encoding="utf-8").read()
     assert ".field-reference" in css and "white-space: nowrap" in css
+
+
+def test_escalated_cases_carry_their_step(client, world, cases):
+    _set(cases["in_progress"], escalation_level=3)
+    client.force_login(world.supervisor)
+    html = client.get(reverse(URL)).content.decode()
+    assert html.count('class="escalation-badge escalation-3"') == 1
+
+
+def test_the_masked_csv_export_is_offered_and_exports_the_selection(client, world, cases):
+    client.force_login(world.cs)
+    response = client.get(reverse(URL))
+    assert "export_csv" in dict(response.context["action_form"].fields["action"].choices)
+    exported = client.post(
+        reverse(URL), {"action": "export_csv", "_selected_action": [cases["new"].pk, cases["resolved"].pk]}
+    )
+    assert exported["Content-Type"].startswith("text/csv")
+    body = exported.content.decode()
+    assert cases["new"].reference in body and cases["resolved"].reference in body
+    assert "13812345678" not in body
