@@ -21,6 +21,8 @@ SECRET_KEY = env_str("SECRET_KEY", "insecure-only-for-local-development")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
+    # The desk first: its templates override the admin's (base_site.html, index.html).
+    "desk.apps.DeskConfig",
     "desk.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -35,7 +37,6 @@ INSTALLED_APPS = [
     "complaints",
     "workflows",
     "reports",
-    "desk.apps.DeskConfig",
 ]
 
 MIDDLEWARE = [
