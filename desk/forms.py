@@ -55,7 +55,7 @@ class IntakeForm(forms.Form):
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
 
     def customer(self) -> services.CustomerData:
-        data = self.cleaned_data
+        data = getattr(self, "cleaned_data", {})
         return services.CustomerData(
             name=data.get("customer_name", ""),
             phone=data.get("customer_phone", ""),
@@ -66,7 +66,7 @@ class IntakeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         """Intake's own rules too (``services.intake_errors``), so that every problem shows in one pass."""
-        data = super().clean()
+        data = super().clean() or {}
         rules = services.intake_errors(
             kind=data.get("kind", ""),
             category=data.get("category"),
@@ -149,9 +149,11 @@ class TransitionForm(forms.Form):
         if not self.is_bound:
             self.initial["version"] = complaint.version
         for spec in self.transition.inputs:
-            self._scope(spec, self.fields[spec.name])
+            field = self.fields[spec.name]
+            if isinstance(field, forms.ModelChoiceField):
+                self._scope(spec, field)
 
-    def _scope(self, spec: Input, field: forms.Field) -> None:
+    def _scope(self, spec: Input, field: forms.ModelChoiceField) -> None:
         """Limit choices to what this user may pick on this case."""
         if spec.kind == InputKind.DEPARTMENT:
             departments = selectors.departments_for_user(self.user)
@@ -164,7 +166,7 @@ class TransitionForm(forms.Form):
             field.queryset = people  # also gives the widget its choices
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         department, assignee = data.get("department"), data.get("assignee")
         if department is not None and assignee is not None:
             if department.pk not in getattr(self, "_departments_of", {}).get(assignee.pk, []):

@@ -28,6 +28,7 @@ from workflows.transitions import TRANSITIONS, available_transitions
 from ..badges import running_clocks
 from ..forms import TRANSITION_FORMS, IntakeForm, TransitionForm, full_name
 from ..timeline import local_moment, timeline
+from .base import CaseAdminBase
 
 
 def extension_in_words(case: Complaint) -> str:
@@ -83,14 +84,8 @@ def _detail_rows(case: Complaint) -> list[tuple[str, str]]:
     return [(str(label), str(value)) for label, value in rows if value not in ("", None)]
 
 
-class CasePageMixin:
+class CasePageMixin(CaseAdminBase):
     """Intake, the case page and its transitions (``ComplaintAdmin``)."""
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is not None:
-            obj._may_see_pii = selectors.user_may_see_pii(request.user, obj)
-        return obj
 
     def get_urls(self):
         return [
@@ -105,8 +100,8 @@ class CasePageMixin:
     # --- the page ----------------------------------------------------------------------
     def change_view(self, request, object_id, form_url="", extra_context=None):
         case = self.get_object(request, object_id)
-        if case is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if case is None:  # Django's own "does not exist" message and redirect
+            return super().change_view(request, object_id, form_url, extra_context)
         if request.method == "POST":
             raise PermissionDenied  # a case changes only through its transitions
         return self.render_case(request, case)
@@ -140,7 +135,7 @@ class CasePageMixin:
             "panels": panels,
             "transitions": [(t.name, t.label) for t in offered],
             "entries": timeline(events),
-            "customer_rows": _customer_rows(case, show_pii=getattr(case, "_may_see_pii", False)),
+            "customer_rows": _customer_rows(case, show_pii=selectors.user_may_see_pii(request.user, case)),
             "detail_rows": _detail_rows(case),
             **self.customer_history_context(request, case),
         }
@@ -181,6 +176,8 @@ class CasePageMixin:
             # Show the case as it is now, with what the user typed kept and the version they
             # have now seen, so that submitting again applies it to the current case.
             current = self.get_object(request, object_id)
+            if current is None:  # moved out of this user's sight meanwhile
+                raise Http404 from exc
             data = request.POST.copy()
             data[form.add_prefix("version")] = str(current.version)
             kept = TRANSITION_FORMS[name](data, complaint=current, user=request.user)
