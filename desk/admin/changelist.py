@@ -24,7 +24,7 @@ from complaints.masking import mask_name, mask_phone
 from complaints.models import Complaint, Department
 from complaints.states import UNRESOLVED_STATES, ComplaintState, ExtensionStatus, Kind
 
-from ..badges import deadline_badge
+from ..badges import deadline_badge, warning_percents
 from .policies import EscalationLevelFilter
 
 
@@ -191,6 +191,13 @@ class CaseChangeList(ChangeList):
         self.root_queryset = with_next_due(self.root_queryset)
         return super().get_queryset(request, exclude_parameters)
 
+    def get_results(self, request):
+        super().get_results(request)
+        # The deadline badges' warning bands, read once for the page rather than once a row.
+        percents = warning_percents()
+        for case in self.result_list:
+            case._warning_percents = percents
+
 
 class CaseListMixin:
     """Columns, filters and export of the case list (``ComplaintAdmin``)."""
@@ -264,7 +271,7 @@ class CaseListMixin:
 
     @admin.display(description=_("next deadline"), ordering=F("next_due").asc(nulls_last=True))
     def next_deadline(self, obj: Complaint) -> str:
-        return deadline_badge(obj)
+        return deadline_badge(obj, percents=getattr(obj, "_warning_percents", None))
 
     @admin.display(description=_("escalation, extension"), ordering="-escalation_level")
     def alerts(self, obj: Complaint) -> str:

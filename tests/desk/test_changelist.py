@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from complaints import selectors
@@ -185,3 +187,15 @@ def test_the_masked_csv_export_is_offered_and_exports_the_selection(client, worl
     body = exported.content.decode()
     assert cases["new"].reference in body and cases["resolved"].reference in body
     assert "13812345678" not in body
+
+
+def test_the_list_costs_the_same_queries_for_more_rows(client, world, cases):
+    client.force_login(world.supervisor)
+    client.get(reverse(URL))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse(URL))
+    for _ in range(5):
+        _in_progress(world)
+    with CaptureQueriesContext(connection) as more:
+        client.get(reverse(URL))
+    assert len(more) == len(few)
