@@ -1,11 +1,15 @@
 """Demo data: departments, bilingual categories, role users and ~300 cases over six weeks.
 
 Every case is made through the workflow services with back-dated clocks, so its events and
-deadlines are real. Running it again adds nothing. It refuses production settings.
+deadlines are real. A case's texts (subject, description, responses, reasons, notes) are in
+its customer's language: Chinese-named customers write and are answered in Chinese,
+English-named ones in English. Running it again adds nothing. It refuses production settings.
 """
 from __future__ import annotations
 
+import logging
 import random
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -13,10 +17,13 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from complaints.models import Category, Cause, Complaint, Department
-from complaints.states import Channel, ContactMethod, Kind, Outcome, Severity
+from complaints.models import Category, Cause, Complaint, ComplaintEvent, Department
+from complaints.selectors import overdue_q
+from complaints.states import Channel, Closure, ComplaintState, ContactMethod, ExtensionStatus, Kind, Outcome, Severity
 from workflows import services
 
 DEPARTMENTS = [
@@ -46,21 +53,177 @@ USERS = [
     ("other_owner", ["dept_owner"], "cards", None),
     ("supervisor", ["supervisor"], None, None),
 ]
+# The seed of the random plan; the plan (category, channel, clocks, fate...) is drawn from it in
+# a fixed order, so every run makes the same cases with the same counts per state.
+SEED = 20261124
+# Share of invented customers with English names (and English texts). Drawn from a second,
+# per-case generator so that the plan above stays the same draw for draw.
+ENGLISH_SHARE = 0.3
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+ENGLISH_GIVEN = [
+    "James", "Mary", "David", "Linda", "Michael", "Sarah", "Robert", "Emma", "Daniel", "Olivia",
+    "Thomas", "Grace", "Peter", "Helen", "Mark", "Anna", "Paul", "Laura", "Simon", "Kate",
+]
+ENGLISH_SURNAMES = [
+    "Smith", "Johnson", "Brown", "Taylor", "Wilson", "Davies", "Evans", "Thomas", "Roberts", "Walker",
+    "Wright", "Thompson", "White", "Hughes", "Edwards", "Green", "Hall", "Wood", "Clarke", "Turner",
+]
+# Per category: (English subject, English description, Chinese subject, Chinese description).
+# The number of subjects per category is part of the plan: keep it when editing texts.
 SUBJECTS = {
-    "savings": ["Interest not credited", "Deposit certificate missing", "Long queue at the counter"],
-    "bank-cards": ["Annual fee charged twice", "Card blocked without notice", "Disputed card transaction"],
-    "loans": ["Early repayment fee", "Mortgage rate not adjusted", "Loan statement wrong"],
-    "payments": ["Transfer delayed", "Payment returned without reason", "Cross-border remittance stuck"],
-    "cash": ["Damaged notes refused", "ATM dispensed less cash"],
-    "mobile-app": ["App login fails", "OTP SMS not received", "App crashes on transfer"],
-    "personal-data": ["Marketing calls after opt-out", "Statement sent to old address"],
-    "wealth": ["Product risk not explained", "Redemption slower than promised"],
-    "other": ["Branch parking", "General question"],
+    "savings": [
+        ("Interest not credited",
+         "The interest on my fixed deposit was due on the maturity date but has not been credited to my account.",
+         "定期存款利息未到账",
+         "我的定期存款已于到期日到期，但利息至今没有转入我的账户。"),
+        ("Deposit certificate missing",
+         "I opened a certificate of deposit at the branch last month and never received the certificate.",
+         "存单未收到",
+         "上个月我在网点办理了大额存单，至今没有收到存单凭证。"),
+        ("Long queue at the counter",
+         "I waited more than an hour at the branch counter with only one window open.",
+         "柜台排队时间过长",
+         "我在网点柜台排队等候超过一个小时，只开了一个窗口。"),
+    ],
+    "bank-cards": [
+        ("Annual fee charged twice",
+         "The annual fee for my credit card was charged twice on this month's statement.",
+         "信用卡年费重复扣收",
+         "本月账单中我的信用卡年费被扣了两次。"),
+        ("Card blocked without notice",
+         "My debit card was blocked while I was paying at a shop, and nobody told me why.",
+         "银行卡被无故冻结",
+         "我在商店付款时借记卡突然被冻结，没有任何人通知我原因。"),
+        ("Disputed card transaction",
+         "There is a card payment on my statement that I did not make and I want it refunded.",
+         "信用卡交易有争议",
+         "我的账单上有一笔不是我本人操作的刷卡消费，要求退款。"),
+    ],
+    "loans": [
+        ("Early repayment fee",
+         "I was charged an early repayment fee that the loan officer said I would not have to pay.",
+         "提前还款违约金",
+         "我提前还贷被收取了违约金，但当初客户经理说不会收取。"),
+        ("Mortgage rate not adjusted",
+         "The benchmark rate fell but the rate on my mortgage has not been adjusted.",
+         "房贷利率未调整",
+         "基准利率已经下调，但我的房贷利率一直没有调整。"),
+        ("Loan statement wrong",
+         "My loan statement shows a balance higher than what I still owe.",
+         "贷款对账单有误",
+         "我的贷款对账单显示的余额比我实际欠款要高。"),
+    ],
+    "payments": [
+        ("Transfer delayed",
+         "A transfer I made three days ago has still not reached the payee.",
+         "转账迟迟未到账",
+         "我三天前的一笔转账至今对方仍未收到。"),
+        ("Payment returned without reason",
+         "My payment to a supplier was returned to my account without any explanation.",
+         "付款被退回且无说明",
+         "我支付给供应商的款项被退回账户，没有任何说明。"),
+        ("Cross-border remittance stuck",
+         "My remittance to my daughter's university abroad has been pending for a week.",
+         "跨境汇款长时间未到",
+         "我汇往女儿境外大学的学费已经一周了还显示处理中。"),
+    ],
+    "cash": [
+        ("Damaged notes refused",
+         "The branch refused to exchange slightly damaged banknotes for me.",
+         "残损人民币拒绝兑换",
+         "网点拒绝为我兑换轻微残损的人民币。"),
+        ("ATM dispensed less cash",
+         "I withdrew 2,000 yuan at the ATM but it only dispensed 1,500 yuan.",
+         "ATM取款少吐钞",
+         "我在ATM取款2000元，但只吐出1500元现金。"),
+    ],
+    "mobile-app": [
+        ("App login fails",
+         "I cannot log in to the mobile banking app since the latest update.",
+         "手机银行无法登录",
+         "手机银行更新到最新版本后我一直无法登录。"),
+        ("OTP SMS not received",
+         "I never receive the one-time password by SMS, so I cannot confirm payments.",
+         "收不到短信验证码",
+         "我一直收不到短信验证码，无法完成支付确认。"),
+        ("App crashes on transfer",
+         "The app closes itself every time I try to make a transfer.",
+         "转账时手机银行闪退",
+         "每次转账时手机银行都会自动闪退。"),
+    ],
+    "personal-data": [
+        ("Marketing calls after opt-out",
+         "I keep getting marketing calls from the bank although I opted out last year.",
+         "退订后仍收到营销电话",
+         "我去年已经退订营销信息，但仍不断接到银行的营销电话。"),
+        ("Statement sent to old address",
+         "My statement was sent to my old address although I updated it at the branch.",
+         "对账单寄往旧地址",
+         "我已在网点更新了地址，但对账单仍然寄到了旧地址。"),
+    ],
+    "wealth": [
+        ("Product risk not explained",
+         "The wealth product I was sold lost value, and its risk was never explained to me.",
+         "理财产品风险未告知",
+         "我购买的理财产品出现亏损，销售时从未向我说明其风险。"),
+        ("Redemption slower than promised",
+         "I redeemed my fund units a week ago and the money is still not in my account.",
+         "赎回到账慢于承诺",
+         "我一周前赎回了基金份额，资金至今未到账。"),
+    ],
+    "other": [
+        ("Branch parking",
+         "There is nowhere to park at the branch and the guard asked me to leave.",
+         "网点停车问题",
+         "网点附近无处停车，保安还要求我把车开走。"),
+        ("General question",
+         "I would like to know which documents I need to open an account for my son.",
+         "一般咨询",
+         "我想了解为儿子开户需要携带哪些证件。"),
+    ],
+}
+# The texts of a case's later steps, per language; each case draws one of each.
+TEXTS = {
+    "en": {
+        "ask": ["Please look into it and reply.", "I would like a reply within the week."],
+        "respond": [
+            "We called the customer and are looking into it.",
+            "We called the customer, confirmed the details and explained the next steps.",
+        ],
+        "extension": [
+            "Waiting for the card scheme's chargeback result.",
+            "Waiting for the correspondent bank's reply.",
+        ],
+        "resolve": [
+            "Checked the records and explained the result to the customer.",
+            "Corrected the account and apologised to the customer.",
+            "Explained the terms of the contract; the charge stands.",
+        ],
+        "reject": ["Not a complaint about the bank.", "A duplicate of a case the customer already logged."],
+        "withdraw": ["The customer withdrew by phone.", "The customer sorted it out at the branch and withdrew."],
+        "reopen": ["The customer does not accept the explanation.", "The customer says the problem happened again."],
+        "callback": ["No answer.", "Phone switched off.", "Line busy."],
+        "unreachable": ["Three call-backs, no answer."],
+        "close": ["Customer accepts.", "Customer satisfied with the result."],
+    },
+    "zh": {
+        "ask": ["请核实并答复。", "希望一周内得到答复。"],
+        "respond": ["已致电客户，正在核实处理。", "已致电客户，核对了情况并说明了后续处理。"],
+        "extension": ["等待卡组织的退单结果。", "等待代理行回复。"],
+        "resolve": ["已核查记录并向客户说明结果。", "已更正账户并向客户致歉。", "已向客户解释合同条款，费用不予退还。"],
+        "reject": ["不属于对本行的投诉。", "与客户已登记的工单重复。"],
+        "withdraw": ["客户来电撤回。", "客户已在网点解决，主动撤回。"],
+        "reopen": ["客户不接受处理说明。", "客户反映问题再次出现。"],
+        "callback": ["无人接听。", "手机关机。", "电话占线。"],
+        "unreachable": ["三次回访均无人接听。"],
+        "close": ["客户接受处理结果。", "客户对处理结果满意。"],
+    },
 }
 CASES = 300
 DAYS = 42
+# Loggers whose per-case INFO lines (one per transition) would drown the summary.
+QUIET_LOGGERS = ("workflows", "complaints")
 
 
 class Command(BaseCommand):
@@ -72,29 +235,85 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if getattr(settings, "SETTINGS_NAME", "") == "production":
-            raise CommandError("seed_demo refuses to run with production settings.")
-        with transaction.atomic():
-            departments = self._departments()
-            categories = self._categories(departments)
-            users = self._users(departments, options["password"])
-        created = self._cases(categories, departments, users, options["cases"])
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo data ready: {len(departments)} departments, {len(categories)} categories, "
-                f"{Complaint.objects.count()} cases ({created} new)."
-            )
+            raise CommandError(_("seed_demo refuses to run with production settings."))
+        demo_cases = Complaint.objects.filter(external_id__startswith="DEMO-")
+        events_before = ComplaintEvent.objects.filter(complaint__in=demo_cases).count()
+        # Each transition logs a line at INFO; -v 2 shows them, the default shows the summary only.
+        with _quiet(QUIET_LOGGERS, unless=options["verbosity"] >= 2):
+            with transaction.atomic():
+                departments = self._departments()
+                categories = self._categories(departments)
+                users, new_users = self._users(departments, options["password"])
+            created = self._cases(categories, departments, users, options["cases"])
+        self._summary(departments, categories, new_users, options["password"], created, events_before)
+
+    def _summary(self, departments, categories, new_users: int, password: str, created: int, events_before: int) -> None:
+        demo_cases = Complaint.objects.filter(external_id__startswith="DEMO-")
+        states = dict(demo_cases.values_list("state").annotate(n=Count("id")).order_by())
+        figures = demo_cases.aggregate(
+            overdue=Count("id", filter=overdue_q(timezone.now())),
+            extended=Count("id", filter=Q(extension_status=ExtensionStatus.APPROVED)),
+            reopened=Count("id", filter=Q(reopen_count__gt=0)),
+            unreachable=Count("id", filter=Q(closure=Closure.UNREACHABLE)),
         )
+        events = ComplaintEvent.objects.filter(complaint__in=demo_cases).count()
+        roles = {
+            "cs": _("customer service: log, route, call back"),
+            "owner": _("owner of %(department)s") % {"department": departments["retail"].name},
+            "member": _("member of %(department)s") % {"department": departments["retail"].name},
+            "other_owner": _("owner of %(department)s") % {"department": departments["cards"].name},
+            "supervisor": _("sees everything, approves long extensions"),
+            "admin": _("superuser"),
+        }
+        if new_users:
+            logins = _("Logins (password: %(password)s):") % {"password": password}
+        else:
+            logins = _("Logins (passwords as first seeded):")
+        lines = [self.style.SUCCESS(_("Demo data ready.")), f"  {logins}"]
+        lines += [f"    {username:<13} {role}" for username, role in roles.items()]
+        lines.append(
+            "  "
+            + _("Departments (%(count)d): %(names)s; %(categories)d categories")
+            % {
+                "count": len(departments),
+                "names": ", ".join(department.name for department in departments.values()),
+                "categories": len(categories),
+            }
+        )
+        lines.append(
+            "  "
+            + _("Cases: %(total)d (%(new)d new): %(states)s")
+            % {
+                "total": sum(states.values()),
+                "new": created,
+                "states": ", ".join(
+                    f"{states[state]} {ComplaintState(state).label.lower()}" for state in ComplaintState.values if state in states
+                ),
+            }
+        )
+        lines.append(
+            "  "
+            + _(
+                "Overdue now: %(overdue)d; extensions approved: %(extended)d; reopened: %(reopened)d; "
+                "closed as unreachable: %(unreachable)d"
+            )
+            % figures
+        )
+        lines.append("  " + _("Events: %(total)d (%(new)d new)") % {"total": events, "new": events - events_before})
+        self.stdout.write("\n".join(lines))
 
     def _departments(self) -> dict[str, Department]:
         result = {}
         for code, name_en, name_zh in DEPARTMENTS:
-            result[code], _ = Department.objects.get_or_create(code=code, defaults={"name_en": name_en, "name_zh": name_zh})
+            result[code], _created = Department.objects.get_or_create(
+                code=code, defaults={"name_en": name_en, "name_zh": name_zh}
+            )
         return result
 
     def _categories(self, departments) -> dict[str, Category]:
         result = {}
         for code, name_en, name_zh, department in CATEGORIES:
-            result[code], _ = Category.objects.get_or_create(
+            result[code], _created = Category.objects.get_or_create(
                 code=code,
                 defaults={
                     "name_en": name_en,
@@ -104,13 +323,16 @@ class Command(BaseCommand):
             )
         return result
 
-    def _users(self, departments, password: str) -> dict[str, User]:
+    def _users(self, departments, password: str) -> tuple[dict[str, User], int]:
+        """The role users by username, and how many of them this run created."""
         result = {}
+        new = 0
         for username, groups, owns, works_in in USERS:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"is_staff": True, "email": f"{username}@bank.example"}
             )
             if created:
+                new += 1
                 user.set_password(password)
                 user.save()
                 user.groups.set(Group.objects.filter(name__in=groups))
@@ -123,13 +345,14 @@ class Command(BaseCommand):
             username="admin", defaults={"is_staff": True, "is_superuser": True, "email": "admin@bank.example"}
         )
         if created:
+            new += 1
             admin.set_password(password)
             admin.save()
         result["admin"] = admin
-        return result
+        return result, new
 
     def _cases(self, categories, departments, users, count: int) -> int:
-        rng = random.Random(20261124)
+        rng = random.Random(SEED)
         now = timezone.now()
         causes = list(Cause.objects.filter(is_active=True))
         created = 0
@@ -146,7 +369,7 @@ class Command(BaseCommand):
     def _plan(self, rng: random.Random, number: int, now: datetime, categories) -> dict:
         category = rng.choice(list(categories.values()))
         received = now - timedelta(seconds=rng.randint(600, DAYS * 86400))
-        return {
+        plan = {
             "category": category,
             "channel": rng.choice(Channel.values),
             "kind": rng.choices(Kind.values, weights=[80, 8, 5, 7])[0],
@@ -169,18 +392,34 @@ class Command(BaseCommand):
             "cause_index": rng.randint(0, 99),
             "compensation": rng.choice([None, None, Decimal("50.00"), Decimal("200.00"), Decimal("1200.00")]),
         }
+        # The customer's language and the case's wording come from a generator of their own,
+        # seeded per case, so they do not shift the plan's draws.
+        words = random.Random(f"{SEED}-texts-{number}")
+        subject_en, description_en, subject_zh, description_zh = plan["subject"]
+        if words.random() < ENGLISH_SHARE:
+            plan["name"] = f"{words.choice(ENGLISH_GIVEN)} {words.choice(ENGLISH_SURNAMES)}"
+            texts, subject, description = TEXTS["en"], subject_en, description_en
+            separator = " "
+        else:
+            texts, subject, description = TEXTS["zh"], subject_zh, description_zh
+            separator = ""
+        plan["subject"] = subject
+        plan["texts"] = {step: words.choice(variants) for step, variants in texts.items()}
+        plan["description"] = description + separator + plan["texts"]["ask"]
+        return plan
 
     def _make_case(self, plan, external_id, now, departments, users, causes) -> None:
         cs, supervisor = users["cs"], users["supervisor"]
+        texts = plan["texts"]
         at = plan["received"] + timedelta(minutes=5)
-        case, _ = services.complaint_create(
+        case, _created = services.complaint_create(
             actor=cs,
             kind=plan["kind"],
             channel=plan["channel"],
             severity=plan["severity"],
             category=plan["category"],
             subject=plan["subject"],
-            description=f"{plan['subject']}. The customer asks the bank to look into it and reply.",
+            description=plan["description"],
             customer=services.CustomerData(
                 name=plan["name"],
                 phone=plan["phone"],
@@ -194,10 +433,10 @@ class Command(BaseCommand):
         )
         fate = plan["fate"]
         if fate == "reject":
-            services.complaint_reject(complaint=case, actor=cs, reason="Not a complaint about the bank.", now=at + timedelta(hours=1))
+            services.complaint_reject(complaint=case, actor=cs, reason=texts["reject"], now=at + timedelta(hours=1))
             return
         if fate == "withdraw":
-            services.complaint_withdraw(complaint=case, actor=cs, reason="The customer withdrew by phone.", now=at + timedelta(hours=2))
+            services.complaint_withdraw(complaint=case, actor=cs, reason=texts["withdraw"], now=at + timedelta(hours=2))
             return
         if fate == "merge":
             target = Complaint.objects.filter(state__in=["assigned", "in_progress"]).exclude(pk=case.pk).order_by("?").first()
@@ -216,11 +455,11 @@ class Command(BaseCommand):
         if at > now:
             return
         case = services.complaint_respond(
-            complaint=case, actor=handler, method=ContactMethod.PHONE, message="We called the customer and are looking into it.", now=at
+            complaint=case, actor=handler, method=ContactMethod.PHONE, message=texts["respond"], now=at
         )
         if fate == "extension" and case.resolution_due > now:
             case = services.complaint_request_extension(
-                complaint=case, actor=handler, days=10, reason="Waiting for the card scheme's chargeback result.", now=now - timedelta(minutes=30)
+                complaint=case, actor=handler, days=10, reason=texts["extension"], now=now - timedelta(minutes=30)
             )
             case = services.complaint_approve_extension(
                 complaint=case, actor=supervisor, customer_notified_by=ContactMethod.SMS, now=now - timedelta(minutes=10)
@@ -233,7 +472,7 @@ class Command(BaseCommand):
             complaint=case,
             actor=handler,
             outcome=plan["outcome"],
-            summary="Checked the records and explained the result to the customer.",
+            summary=texts["resolve"],
             cause=causes[plan["cause_index"] % len(causes)],
             compensation=plan["compensation"] if plan["outcome"] != Outcome.NOT_UPHELD else None,
             now=at,
@@ -242,17 +481,34 @@ class Command(BaseCommand):
             at += timedelta(days=1)
             if at > now:
                 return
-            services.complaint_reopen(complaint=case, actor=cs, reason="The customer does not accept the explanation.", now=at)
+            services.complaint_reopen(complaint=case, actor=cs, reason=texts["reopen"], now=at)
             return
         if fate == "unreachable":
             for _attempt in range(3):
                 at += timedelta(hours=4)
                 if at > now:
                     return
-                case = services.complaint_record_callback_attempt(complaint=case, actor=cs, note="No answer.", now=at)
-            services.complaint_close_unreachable(complaint=case, actor=cs, notes="Three call-backs, no answer.", now=at)
+                case = services.complaint_record_callback_attempt(complaint=case, actor=cs, note=texts["callback"], now=at)
+            services.complaint_close_unreachable(complaint=case, actor=cs, notes=texts["unreachable"], now=at)
             return
         at += timedelta(days=plan["review_days"])
         if at > now:
             return
-        services.complaint_close(complaint=case, actor=cs, satisfaction=plan["satisfaction"], notes="Customer accepts.", now=at)
+        services.complaint_close(complaint=case, actor=cs, satisfaction=plan["satisfaction"], notes=texts["close"], now=at)
+
+
+@contextmanager
+def _quiet(names: tuple[str, ...], *, unless: bool):
+    """Raise these loggers to WARNING for the duration, so warnings and errors still show."""
+    if unless:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
