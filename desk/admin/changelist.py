@@ -257,9 +257,10 @@ class CaseListMixin:
 
     @admin.display(description=_("assignee"), ordering="assignee__username")
     def assignee_name(self, obj: Complaint) -> str:
-        if obj.assignee_id is None:
+        assignee = obj.assignee
+        if assignee is None:
             return "—"
-        return obj.assignee.get_full_name() or obj.assignee.get_username()
+        return assignee.get_full_name() or assignee.get_username()
 
     @admin.display(description=_("customer"))
     def customer_masked(self, obj: Complaint) -> str:
