@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -199,7 +200,7 @@ def improvement_action_verify(*, action, actor, note: str = "", expected_version
     )
 
 
-ACTION_TRANSITION_SERVICES = {
+ACTION_TRANSITION_SERVICES: dict[str, Callable[..., ImprovementAction]] = {
     "start": improvement_action_start,
     "complete": improvement_action_complete,
     "verify": improvement_action_verify,

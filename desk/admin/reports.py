@@ -30,7 +30,7 @@ class GenerateReportForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise ValidationError({"end": _("The period must end on or after its first day.")})
         return data
@@ -115,7 +115,7 @@ class ImprovementActionEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["created_at", "actor_label", "kind", "from_state", "to_state", "note"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "actor_label", "kind", "from_state", "to_state", "note"]
 
     def get_queryset(self, request):
         return selectors.improvement_action_events_for_user(request.user)

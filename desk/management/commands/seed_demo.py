@@ -450,6 +450,7 @@ class Command(BaseCommand):
                 return
             case = services.complaint_assign(complaint=case, actor=cs, department=departments["operations"], now=at)
         department = case.department
+        assert department is not None, "routed just above"
         handler = department.owners.first() or supervisor
         at = plan["received"] + timedelta(hours=plan["respond_hours"])
         if at > now:
