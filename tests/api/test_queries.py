@@ -45,8 +45,8 @@ def test_events_query_count_is_constant_in_history_length(world, client_for):
 
 
 def test_fast_list_rows_equal_the_generic_serializer(world, client_for):
-    from complaints import selectors
     from api.serializers import ComplaintListSerializer, FastComplaintListSerializer
+    from complaints import selectors
 
     for state in (S.NEW, S.ASSIGNED, S.RESOLVED, S.CLOSED):
         factories.case_in_state(world, state)

@@ -10,7 +10,6 @@ from reports import services
 from reports.periods import Period
 
 
-
 @pytest.fixture
 def report(world):
     return services.report_generate(period=Period(date(2026, 1, 5), date(2026, 1, 18)), language="en")
