@@ -11,9 +11,6 @@ class DeskSite(admin.AdminSite):
     site_header = _("Complaints and feedback")
     site_title = _("Complaints and feedback")
     index_title = _("Work on cases")
-    # Not "admin/index.html": django.contrib.admin comes before desk in INSTALLED_APPS,
-    # so its own index template would win the name.
-    index_template = "admin/desk/index.html"
 
     def index(self, request, extra_context=None):
         """The work queues of the user's roles (counts linking to the filtered case list), and the models."""
