@@ -25,6 +25,7 @@ from complaints.models import Complaint, Department
 from complaints.states import UNRESOLVED_STATES, ComplaintState, ExtensionStatus, Kind
 
 from ..badges import deadline_badge, warning_percents
+from .base import CaseAdminBase
 from .policies import EscalationLevelFilter
 
 
@@ -199,7 +200,7 @@ class CaseChangeList(ChangeList):
             case._warning_percents = percents
 
 
-class CaseListMixin:
+class CaseListMixin(CaseAdminBase):
     """Columns, filters and export of the case list (``ComplaintAdmin``)."""
 
     list_display = (
