@@ -127,6 +127,7 @@ def seed(total: int):
             cursor.execute(f"CREATE INDEX {index} ON complaints_complaint {definition}")
             cursor.execute("SELECT pg_size_pretty(pg_relation_size(%s))", [index])
             print(f"built {index} in {time.perf_counter() - started:.0f} s ({cursor.fetchone()[0]})")
+        cursor.execute("ALTER INDEX complaint_text_cjk_bigrams ALTER COLUMN 1 SET STATISTICS 1000")  # as 0008
         started = time.perf_counter()
         cursor.execute("VACUUM (ANALYZE) complaints_complaint")
         print(f"vacuum analyze in {time.perf_counter() - started:.0f} s")

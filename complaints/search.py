@@ -94,7 +94,7 @@ def complaint_search(queryset: QuerySet[Complaint], term: str) -> QuerySet[Compl
     in_reference = Q(reference__icontains=term)
     if is_cjk_pair(term):  # never in a reference
         if vendor == "postgresql":
-            return queryset.alias(cjk_pairs=CjkPairs()).filter(cjk_pairs__contains=[term])
+            return queryset.alias(cjk_pairs=CjkPairs()).filter(cjk_pairs__contains=[term])  # type: ignore[misc]
         return queryset.filter(Q(subject__contains=term) | Q(description__contains=term))
     if len(term) < MIN_TEXT_LENGTH:
         return queryset.filter(in_reference)

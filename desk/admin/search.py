@@ -44,7 +44,7 @@ class CustomerSearchForm(forms.Form):
             field.widget.attrs["autocomplete"] = "off"
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not any(str(value).strip() for value in data.values()):
             raise forms.ValidationError(_("Fill in at least one of name, phone, e-mail, ID number or account."))
         return data
@@ -190,7 +190,7 @@ class CaseSearchMixin:
         form = CustomerSearchForm(request.POST)
         if not form.is_valid():
             for message in form.non_field_errors():
-                messages.error(request, message)
+                messages.error(request, str(message))
             return HttpResponseRedirect(changelist)
         token = customer_search_save(request, form.cleaned_data)
         return HttpResponseRedirect(f"{changelist}?{CUSTOMER_VAR}={token}")
