@@ -535,7 +535,8 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError(f"{self.model._meta.verbose_name_plural} are append-only; they cannot be deleted.")
 
-    _raw_delete = delete
+    def _raw_delete(self, using=None):  # the collector's fast path
+        raise PermissionError(f"{self.model._meta.verbose_name_plural} are append-only; they cannot be deleted.")
 
 
 class AppendOnlyModel(models.Model):

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from complaints import customers, search
 from complaints.models import Complaint
 
+from .base import CaseAdminBase
+
 SESSION_KEY = "case_customer_searches"
 SEARCHES_KEPT = 10  # per session; older tokens expire
 CUSTOMER_VAR = "customer"
@@ -105,7 +107,7 @@ def customer_history_context(request, complaint: Complaint | None = None, **iden
     }
 
 
-class CaseSearchMixin:
+class CaseSearchMixin(CaseAdminBase):
     """The case list's search (``ComplaintAdmin``)."""
 
     search_fields = ("reference",)  # the search box shows; get_search_results does the work
@@ -164,6 +166,10 @@ class CaseSearchMixin:
     def customer_history_context(self, request, case: Complaint) -> dict:
         """The case page's ``_customer_history.html`` context (see ``customer_history_context``)."""
         return customer_history_context(request, case)
+
+    def intake_context(self, request) -> dict:
+        """Intake looks up the customer's other cases as identifiers are typed (``case.js``)."""
+        return {"customer_history_url": reverse("admin:complaints_complaint_customer_history")}
 
     def get_urls(self):
         return [

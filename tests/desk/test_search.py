@@ -233,9 +233,23 @@ def test_history_fragment_offers_a_merge_form_per_duplicate(world, cases):
     html = render_to_string("admin/complaints/complaint/_customer_history.html", context, request=request)
     action = reverse("admin:complaints_complaint_transition", args=[duplicate.pk, "merge"])
     assert f'action="{action}"' in html
-    assert f'name="into" value="{cases["fee"].reference}"' in html
-    assert f'name="version" value="{duplicate.version}"' in html
+    assert f'name="merge-into" value="{cases["fee"].reference}"' in html
+    assert f'name="merge-version" value="{duplicate.version}"' in html
     assert "csrfmiddlewaretoken" in html
+
+
+def test_one_click_merge_from_the_case_page_merges_the_duplicate(client, world, cases):
+    duplicate = _case(world)
+    client.force_login(world.cs)
+    page = client.get(reverse("admin:complaints_complaint_change", args=[duplicate.pk]))
+    assert [c.pk for c in page.context["duplicates"]] == [cases["fee"].pk]
+    response = client.post(
+        reverse("admin:complaints_complaint_transition", args=[duplicate.pk, "merge"]),
+        {"merge-into": cases["fee"].reference, "merge-version": duplicate.version},
+    )
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert (duplicate.state, duplicate.duplicate_of_id) == ("merged", cases["fee"].pk)
 
 
 # --- the database's own index -------------------------------------------------------------------
