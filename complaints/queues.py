@@ -202,7 +202,7 @@ def _handling_queues(user, now: datetime, *, across_departments: bool) -> list[Q
         Queue(
             "escalated",
             _("Escalated"),
-            _("Cases past 75 % of a window or overdue: check who is on them."),
+            _("Cases past their policy's warning point or overdue: check who is on them."),
             escalated_q(),
         ),
     ]

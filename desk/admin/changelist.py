@@ -310,7 +310,7 @@ class CaseListMixin(CaseAdminBase):
 
 
 ESCALATION_LABELS = {
-    1: _("warning: 75 % of a window gone"),
+    1: _("warning: the policy's warning point has passed"),
     2: _("overdue: the department owner is told"),
     3: _("escalated to supervisors"),
 }
