@@ -344,7 +344,7 @@ def _run(
     complaint: Complaint | int,
     actor,
     name: str,
-    prepare: Callable[[Complaint], dict[str, Any]] = lambda c: {},
+    prepare: Callable[[Complaint, datetime], dict[str, Any]] = lambda case, at: {},
     note: str = "",
     data: Callable[[Complaint], dict] | None = None,
     expected_version: int | None = None,
@@ -352,11 +352,15 @@ def _run(
 ) -> Complaint:
     """Lock the case, check, transition, save and write the event, in one transaction.
 
-    ``prepare`` validates the caller's input against the locked case and returns the
+    ``prepare(case, at)`` validates the caller's input against the locked case and returns the
     transition method's arguments; it raises ``ValidationError`` for bad input.
     ``actor=None`` means the system, which needs no role.
+
+    ``at``, the transition's instant, is taken once the case is locked, so that a case's
+    events are in the order their transitions held the lock; the event, and every time the
+    transition stores on the case (``prepare`` passes ``at`` on), carry that one instant.
+    An explicit ``now`` (tests, back-dated seeding) is used instead.
     """
-    now = now or timezone.now()
     pk = complaint.pk if isinstance(complaint, Complaint) else complaint
     with transaction.atomic():
         case = Complaint.objects.select_for_update().get(pk=pk)
@@ -366,6 +370,7 @@ def _run(
                 % {"reference": case.reference},
                 state=case.state,
             )
+        at = now or timezone.now()  # under the lock: a transition that waited for it comes later
         method = getattr(case, name)
         meta = method._django_fsm
         if actor is not None:
@@ -393,7 +398,7 @@ def _run(
             raise TransitionNotPossible(
                 " ".join(conditions.explanation(c) for c in unmet), state=case.state
             )
-        kwargs = prepare(case)
+        kwargs = prepare(case, at)
         from_state = case.state
         running = escalation.running_deadlines(case)
         method(**kwargs)
@@ -409,7 +414,7 @@ def _run(
             to_state=case.state,
             note=note,
             data=data(case) if data else {},
-            at=now,
+            at=at,
         )
     logger.info("case %s: %s by %s (%s -> %s)", case.reference, name, _label(actor), from_state, case.state)
     return case
@@ -444,7 +449,7 @@ def complaint_assign(
 ) -> Complaint:
     """Route a new case to the department that must fix it."""
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         if not department.is_active:
             raise ValidationError({"department": [_("This department is no longer active.")]})
         _check_assignee(department, assignee)
@@ -466,7 +471,7 @@ def complaint_reassign(
 ) -> Complaint:
     """Move a case to another department or person; it waits for the new owner's response."""
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         if not department.is_active:
             raise ValidationError({"department": [_("This department is no longer active.")]})
         if (
@@ -496,9 +501,8 @@ def complaint_respond(
     *, complaint, actor, method: str, message: str, expected_version=None, now=None
 ) -> Complaint:
     """The first response to the customer; stops the first-response clock."""
-    at = now or timezone.now()
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         if method not in ContactMethod.values:
             raise ValidationError({"method": [_("Choose how the customer was contacted.")]})
         _require_text(message, "message", _("Say what the customer was told."))
@@ -512,7 +516,7 @@ def complaint_respond(
         note=message.strip(),
         data=lambda c: {"method": method},
         expected_version=expected_version,
-        now=at,
+        now=now,
     )
 
 
@@ -520,9 +524,8 @@ def complaint_request_extension(
     *, complaint, actor, days: int, reason: str, expected_version=None, now=None
 ) -> Complaint:
     """Ask to move the resolution deadline by ``days``; who must approve depends on the new window."""
-    at = now or timezone.now()
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         _require_text(reason, "reason", _("Say why the case needs more time."))
         try:
             tier = policies.extension_tier(case.resolution_window_days, int(days), _sla(case))
@@ -555,7 +558,7 @@ def complaint_request_extension(
         note=(reason or "").strip(),
         data=lambda c: {"days": int(days), "requires_supervisor": c.extension_requires_supervisor},
         expected_version=expected_version,
-        now=at,
+        now=now,
     )
 
 
@@ -565,7 +568,7 @@ def complaint_approve_extension(
     """Approve the pending extension; records how the customer was told of the new deadline."""
     previous: dict[str, str] = {}
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         if customer_notified_by not in ContactMethod.values:
             raise ValidationError(
                 {"customer_notified_by": [_("Say how the customer was told of the new deadline.")]}
@@ -595,7 +598,7 @@ def complaint_approve_extension(
 def complaint_deny_extension(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
     """Refuse the pending extension; the deadline stays."""
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         _require_text(reason, "reason", _("Say why the extension is refused."))
         return {}
 
@@ -622,9 +625,8 @@ def complaint_resolve(
     now=None,
 ) -> Complaint:
     """Record the decision, its root cause and any compensation; starts the review clock."""
-    at = now or timezone.now()
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         errors: dict[str, list[str]] = {}
         if outcome not in Outcome.values:
             errors["outcome"] = [_("Choose upheld, partly upheld or not upheld.")]
@@ -657,7 +659,7 @@ def complaint_resolve(
             "compensation": str(compensation) if compensation is not None else None,
         },
         expected_version=expected_version,
-        now=at,
+        now=now,
     )
 
 
@@ -680,9 +682,8 @@ def complaint_close(
     *, complaint, actor, satisfaction: int, notes: str = "", expected_version=None, now=None
 ) -> Complaint:
     """The customer accepts the outcome on the review call-back; closes the loop."""
-    at = now or timezone.now()
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         try:
             score = int(satisfaction)
         except (TypeError, ValueError):
@@ -699,7 +700,7 @@ def complaint_close(
         note=notes,
         data=lambda c: {"satisfaction": c.satisfaction},
         expected_version=expected_version,
-        now=at,
+        now=now,
     )
 
 
@@ -707,25 +708,23 @@ def complaint_close_unreachable(
     *, complaint, actor, notes: str = "", expected_version=None, now=None
 ) -> Complaint:
     """Close after three failed call-backs or when the review clock has run out."""
-    at = now or timezone.now()
     return _run(
         complaint=complaint,
         actor=actor,
         name="close_unreachable",
-        prepare=lambda c: {"notes": (notes or "").strip(), "at": at},
+        prepare=lambda case, at: {"notes": (notes or "").strip(), "at": at},
         note=notes,
         data=lambda c: {"attempts": c.callback_attempts},
         expected_version=expected_version,
-        now=at,
+        now=now,
     )
 
 
 def complaint_reopen(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
     """The customer does not accept: back to the department with a fresh resolution clock."""
-    at = now or timezone.now()
     previous: dict[str, str] = {}
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         _require_text(reason, "reason", _("Say why the customer does not accept the outcome."))
         sla = _sla(case)
         previous["outcome"] = case.outcome
@@ -747,7 +746,7 @@ def complaint_reopen(*, complaint, actor, reason: str, expected_version=None, no
             "resolution_due": _set(c.resolution_due, "resolution deadline").isoformat(),
         },
         expected_version=expected_version,
-        now=at,
+        now=now,
     )
 
 
@@ -755,9 +754,8 @@ def _end_with_reason(
     *, name: str, complaint, actor, reason: str, missing: str, expected_version, now
 ) -> Complaint:
     """Reject or withdraw: a final state reached with a reason, which the event keeps."""
-    at = now or timezone.now()
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         _require_text(reason, "reason", missing)
         return {"at": at}
 
@@ -768,7 +766,7 @@ def _end_with_reason(
         prepare=prepare,
         note=(reason or "").strip(),
         expected_version=expected_version,
-        now=at,
+        now=now,
     )
 
 
@@ -787,9 +785,8 @@ def complaint_reject(*, complaint, actor, reason: str, expected_version=None, no
 
 def complaint_merge(*, complaint, actor, into: Complaint, expected_version=None, now=None) -> Complaint:
     """A repeat of another open case: fold it in; the other case carries on."""
-    at = now or timezone.now()
 
-    def prepare(case: Complaint) -> dict:
+    def prepare(case: Complaint, at: datetime) -> dict:
         target = Complaint.objects.filter(pk=into.pk).first()
         if target is None or target.pk == case.pk:
             raise ValidationError({"into": [_("Choose another case to merge into.")]})
@@ -804,7 +801,7 @@ def complaint_merge(*, complaint, actor, into: Complaint, expected_version=None,
         prepare=prepare,
         data=lambda c: {"into": into.reference},
         expected_version=expected_version,
-        now=at,
+        now=now,
     )
 
 
