@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -38,9 +39,10 @@ class Conflict(exceptions.APIException):
     default_detail = gettext_lazy("The case cannot change this way now.")
     default_code = "conflict"
 
-    def __init__(self, detail: str, *, state: str) -> None:
+    def __init__(self, detail: str, *, state: str, errors: Mapping[str, list[str]] | None = None) -> None:
         super().__init__(detail)
         self.state = state
+        self.errors = errors or {}
 
 
 def error_body(detail: str, errors: Mapping[str, list[str]] | None = None, **extra: Any) -> dict[str, Any]:
@@ -114,7 +116,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
             errors = flatten_errors(exc.detail if isinstance(exc.detail, Mapping) else {NON_FIELD_ERRORS: exc.detail})
             body = error_body(_summary(errors), errors)
         elif isinstance(exc, Conflict):
-            body = error_body(str(exc.detail), state=exc.state)
+            body = error_body(str(exc.detail), exc.errors, state=exc.state)
         else:
             body = error_body(str(exc.detail))
         return Response(body, status=exc.status_code, headers=headers)
@@ -126,6 +128,11 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     return Response(error_body(_("Internal server error.")), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs) -> JsonResponse:
-    """Any path under /api/v1/ that matches no endpoint."""
+    """Any path under /api/v1/ that matches no endpoint, with any method.
+
+    CSRF-exempt: it changes nothing, and otherwise a POST without a CSRF token would meet
+    Django's HTML CSRF page before this JSON 404.
+    """
     return JsonResponse(error_body(_("Not found.")), status=status.HTTP_404_NOT_FOUND)

@@ -1,13 +1,18 @@
-"""Cursor pagination of the case list: constant cost per page, whatever the table's size."""
+"""Cursor pagination of the case list: constant cost per page, whatever the table's size.
+
+The total (``count``) costs a count query over every matching case, so a page carries it
+only when the view asks for it (``?count=true`` on the list).
+"""
 from __future__ import annotations
 
 import re
-from typing import cast
+from typing import Any, cast
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 
 from .serializers import MAX_PAGE_SIZE
 
@@ -37,8 +42,37 @@ class ComplaintCursorPagination(CursorPagination):
     # A lazy string, as DRF's own default is; the stub types the attribute as str.
     invalid_cursor_message = _("Invalid cursor.")  # type: ignore[assignment]
 
+    count: int | None = None
+
     def get_ordering(self, request, queryset, view):
         return ORDER_BY[getattr(view, "ordering", "-received_at")]
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # The view sets with_count from the validated ?count= parameter.
+        self.count = queryset.count() if getattr(view, "with_count", False) else None
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data) -> Response:
+        body: dict[str, Any] = {"next": self.get_next_link(), "previous": self.get_previous_link()}
+        if self.count is not None:
+            body["count"] = self.count
+        body["results"] = data
+        return Response(body)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response_schema = super().get_paginated_response_schema(schema)
+        properties = response_schema["properties"]
+        response_schema["properties"] = {
+            "next": properties["next"],
+            "previous": properties["previous"],
+            "count": {
+                "type": "integer",
+                "minimum": 0,
+                "description": str(_("Only with ?count=true: how many cases match the filters, on all pages.")),
+            },
+            "results": properties["results"],
+        }
+        return response_schema
 
     def decode_cursor(self, request):
         try:

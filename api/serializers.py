@@ -6,6 +6,7 @@ usernames (assignees). Customer PII is masked unless the view says the user may 
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -53,6 +54,34 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, (int, float)) or (isinstance(data, float) and not data.is_integer()):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time with its time zone; a bare date or a time without a zone is refused.
+
+    DRF's own field reads both as the server's local time without a word; a channel that
+    forgot its offset would log a case hours off (and a date alone as its midnight).
+    """
+
+    default_error_messages = {
+        "date_only": _("Give a date and a time with a time zone (for example 2026-01-05T09:30:00+08:00), not a date alone."),
+        "naive": _("Give a time zone (for example 2026-01-05T09:30:00+08:00, or Z for UTC)."),
+    }
+
+    def to_internal_value(self, value: Any) -> datetime.datetime:
+        if isinstance(value, str):
+            try:
+                datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+            else:
+                self.fail("date_only")
+        return super().to_internal_value(value)
+
+    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
 
 
 class StrictDecimalField(serializers.DecimalField):
@@ -136,9 +165,23 @@ class ShallowFieldCopies:
 
 # --- customer ----------------------------------------------------------------------------
 class CustomerSerializer(ShallowFieldCopies, serializers.Serializer):
+    """The customer at intake: a name; a complaint also needs a phone or an e-mail for the call-back, other kinds do not."""
+
     name = StrictCharField(max_length=100)
-    phone = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
-    email = StrictEmailField(max_length=254, required=False, allow_blank=True, default="")
+    phone = StrictCharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("A complaint needs this or email (for the call-back); a suggestion, praise or inquiry needs neither."),
+    )
+    email = StrictEmailField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("A complaint needs this or phone (for the call-back); a suggestion, praise or inquiry needs neither."),
+    )
     id_number = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
     account = StrictCharField(max_length=34, required=False, allow_blank=True, default="")
 
@@ -200,18 +243,30 @@ class ComplaintIntakeSerializer(ShallowFieldCopies, serializers.Serializer):
     category = CategoryCodeField(help_text=_("A category code."))
     subject = StrictCharField(max_length=200)
     description = StrictCharField(max_length=10000)
-    received_at = serializers.DateTimeField(
+    received_at = AwareDateTimeField(
         required=False,
-        help_text=_("When the bank received it; may be in the past, never in the future. Default: now."),
+        help_text=_(
+            "When the bank received it, with a time zone (2026-01-05T09:30:00+08:00); a date alone or a time "
+            "without a zone is refused. May be in the past, up to the service's horizon (by default 1096 days, "
+            "3 years), never in the future. Default: now."
+        ),
     )
     external_id = StrictCharField(
         max_length=64,
         required=False,
         allow_blank=True,
         default="",
-        help_text=_("The channel system's own id; the same channel and external_id again returns the existing case."),
+        help_text=_(
+            "The channel system's own id. The same channel and external_id again with the same values returns "
+            "the existing case (200); with other values it is a 409 naming the fields that differ."
+        ),
     )
-    customer = CustomerSerializer()
+    customer = CustomerSerializer(
+        help_text=_(
+            "The customer: a name, and for a complaint a phone or an e-mail for the call-back (either will do). "
+            "A suggestion, praise or inquiry needs only the name."
+        )
+    )
 
 
 # Service field names (model fields) -> API field names, for the service's own messages.
@@ -395,9 +450,27 @@ class ComplaintListQuerySerializer(serializers.Serializer):
     )
     received_after = serializers.DateTimeField(required=False, help_text=_("Received at or after this time."))
     received_before = serializers.DateTimeField(required=False, help_text=_("Received before this time."))
+    external_id = serializers.CharField(
+        max_length=64, required=False, help_text=_("The channel system's own id, as given at intake.")
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    escalation_level = serializers.IntegerField(
+        min_value=0, max_value=3, required=False, help_text=_("0 none, 1 warning, 2 overdue, 3 escalated to supervisors.")
+    )
     ordering = serializers.ChoiceField(choices=[(o, o) for o in ORDERINGS], default="-received_at")
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, required=False)
     cursor = serializers.CharField(max_length=400, required=False, help_text=_("From a previous page's next or previous link."))
+    count = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("true: the page also carries count, the number of matching cases (costs a count query)."),
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = [name for name in data if name not in self.fields]
+        if unknown:
+            raise serializers.ValidationError({name: [_("Not a parameter of this list.")] for name in unknown})
+        return super().to_internal_value(data)
 
 
 # --- transitions: one request serializer each -------------------------------------------

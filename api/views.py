@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from complaints import selectors
 from complaints.models import Category, Cause, Complaint, Department
+from complaints.states import Channel
 from workflows import services
 from workflows.transitions import TRANSITIONS
 
@@ -104,6 +105,14 @@ def _filtered_cases(user, query: dict[str, Any]):
         queryset = queryset.filter(category__code=query["category"])
     if query.get("kind"):
         queryset = queryset.filter(kind=query["kind"])
+    if query.get("channel"):
+        queryset = queryset.filter(channel=query["channel"])
+    if query.get("external_id"):
+        # Without a channel, every channel: the unique (channel, external_id) index serves either way.
+        channels = [query["channel"]] if query.get("channel") else list(Channel.values)
+        queryset = queryset.filter(channel__in=channels, external_id=query["external_id"])
+    if query.get("escalation_level") is not None:
+        queryset = queryset.filter(escalation_level=query["escalation_level"])
     if query.get("received_after"):
         queryset = queryset.filter(received_at__gte=query["received_after"])
     if query.get("received_before"):
@@ -130,9 +139,13 @@ class ComplaintCollectionView(generics.GenericAPIView):
         responses={200: s.ComplaintListSerializer(many=True), **errors(400, *READ_ERRORS)},
     )
     def get(self, request: Request) -> Response:
+        repeated = [name for name, values in request.query_params.lists() if len(values) > 1]
+        if repeated:
+            raise ApiValidationError({name: [_("Give this parameter once.")] for name in repeated})
         query = s.ComplaintListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         self.ordering = query.validated_data["ordering"]
+        self.with_count = query.validated_data["count"]
         queryset = (
             _filtered_cases(request.user, query.validated_data)
             .select_related(None)
@@ -148,7 +161,13 @@ class ComplaintCollectionView(generics.GenericAPIView):
         responses={
             201: OpenApiResponse(s.ComplaintListSerializer, description="Logged; deadlines are running."),
             200: OpenApiResponse(
-                s.ComplaintListSerializer, description="This channel and external_id were logged before."
+                s.ComplaintListSerializer,
+                description="This channel and external_id were logged before, with the same values.",
+            ),
+            409: OpenApiResponse(
+                s.ErrorSerializer,
+                description="This channel and external_id were logged before with other values; errors names the "
+                "fields that differ (never their values).",
             ),
             **errors(*WRITE_ERRORS),
         },
@@ -160,6 +179,14 @@ class ComplaintCollectionView(generics.GenericAPIView):
         customer = services.CustomerData(**data.pop("customer"))
         try:
             case, created = services.complaint_create(actor=request.user, customer=customer, **data)
+        except services.IntakeReplayDiffers as exc:
+            fields = [s.INTAKE_ERROR_FIELDS.get(field, field) for field in exc.fields]
+            raise Conflict(
+                _("%(reference)s was logged before with this channel and external_id, with other values in: %(fields)s.")
+                % {"reference": exc.complaint.reference, "fields": ", ".join(fields)},
+                state=exc.state,
+                errors={field: [_("Differs from the case logged before with this channel and external_id.")] for field in fields},
+            ) from exc
         except DjangoValidationError as exc:
             _raise_service_validation(exc, s.INTAKE_ERROR_FIELDS)
         # The receipt: reference, state and deadlines; customer details masked, never echoed back.

@@ -117,6 +117,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "complaints@bank.example")
 
 # Largest request body accepted (bytes); larger requests get 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+# Deepest nesting of objects and arrays a JSON request body may have (api.parsers); deeper is a 400.
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32)
+# How far back a live intake (desk or API) may date received_at, in days: 3 years, the FCA's
+# record-keeping period. Imported history is not held to it.
+INTAKE_RECEIVED_AT_HORIZON_DAYS = env_int("INTAKE_RECEIVED_AT_HORIZON_DAYS", 1096)
 
 # --- The product's own settings -----------------------------------------------------
 # The bank's name, printed on reports and e-mails.
@@ -138,7 +143,8 @@ REST_FRAMEWORK: dict = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser behind a nesting limit (API_JSON_MAX_DEPTH).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenClientRateThrottle"],
     # Token clients (channel systems) per token; token requests per client address.
