@@ -300,3 +300,19 @@ def test_the_schema_says_a_complaint_needs_a_phone_or_an_email(world, client_for
         assert "A complaint needs this" in components["CustomerRequest"]["properties"][field]["description"]
     names = {p["name"] for p in schema["paths"]["/api/v1/complaints/"]["get"]["parameters"]}
     assert {"external_id", "channel", "escalation_level", "count"} <= names
+
+
+@pytest.mark.postgres
+def test_external_id_without_a_channel_can_use_the_unique_index(world):
+    from django.db import connection
+
+    from api.views import _filtered_cases
+
+    assert connection.vendor == "postgresql"
+    factories.create_case(world, external_id="x-9")
+    queryset = _filtered_cases(world.supervisor, {"external_id": "x-9"})
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.order_by().explain()
+    assert "complaint_unique_channel_external_id" in plan, plan
+    assert queryset.count() == 1
