@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Field, Model, signals
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransitionMixin
 
-from complaints import conditions, roles
+from complaints import conditions, customers, roles
 from complaints.models import (
     Category,
     Cause,
@@ -204,14 +205,22 @@ def intake_errors(
     """The rules of intake that look beyond one field, as messages per field; empty when all hold.
 
     ``complaint_create`` applies them; forms call them too, so that a person sees every
-    problem of an intake at once rather than in two rounds.
+    problem of an intake at once rather than in two rounds. ``received_at`` may lie at most
+    ``settings.INTAKE_RECEIVED_AT_HORIZON_DAYS`` days before ``now`` (exactly that far is
+    accepted): this is live intake; imported history, older on purpose, does not come here.
     """
     errors: dict[str, list[str]] = {}
     if received_at is not None:
+        horizon_days = settings.INTAKE_RECEIVED_AT_HORIZON_DAYS
         if timezone.is_naive(received_at):
             errors.setdefault("received_at", []).append(_("Give a time zone (for example +08:00)."))
         elif received_at > now + RECEIVED_AT_CLOCK_SKEW:
             errors.setdefault("received_at", []).append(_("The time of receipt cannot be in the future."))
+        elif received_at < now - timedelta(days=horizon_days):
+            errors.setdefault("received_at", []).append(
+                _("The time of receipt cannot be more than %(days)d days ago (not before %(earliest)s).")
+                % {"days": horizon_days, "earliest": f"{timezone.localtime(now - timedelta(days=horizon_days)):%Y-%m-%d %H:%M}"}
+            )
     if category is not None and not category.is_active:
         errors.setdefault("category", []).append(_("This category is no longer in use."))
     if not (description or "").strip():
@@ -223,6 +232,81 @@ def intake_errors(
             _("A complaint needs a phone number or an e-mail address for the call-back.")
         )
     return errors
+
+
+class IntakeReplayDiffers(WorkflowError):
+    """The channel logged this ``external_id`` before with other values (409); ``fields`` names them.
+
+    ``fields`` are the case's field names (``subject``, ``customer_phone``), never values:
+    the customer's details must not reach a message or a log.
+    """
+
+    def __init__(self, message: str, *, complaint: Complaint, fields: list[str]) -> None:
+        super().__init__(message, state=complaint.state)
+        self.complaint = complaint
+        self.fields = fields
+
+
+def _replay_differences(
+    existing: Complaint,
+    *,
+    kind: str,
+    severity: str,
+    category: Category,
+    subject: str,
+    description: str,
+    customer: CustomerData,
+    received_at: datetime | None,
+) -> list[str]:
+    """The fields in which a replayed intake differs from the case it logged before, in form order.
+
+    Compared as intake stores them: texts stripped; the customer's identifiers in their
+    matched forms (``complaints.customers``: a phone's digits, an e-mail in lower case, an ID
+    number without spaces and uppercased, an account's letters and digits, a name NFKC with
+    whitespace collapsed). ``received_at`` is compared as an instant (any offset), and only
+    when the replay gives one: an omitted ``received_at`` means "now" at the first call, so
+    a retry that omits it again, or omits it where the first call gave one, claims nothing
+    new. A time within the clock skew ahead of the first call's own time is stored as that
+    time, and compared so.
+    """
+    stored_received_at = existing.received_at
+    if received_at is not None and existing.created_at < received_at <= existing.created_at + RECEIVED_AT_CLOCK_SKEW:
+        received_at = existing.created_at
+    pairs = [
+        ("kind", existing.kind, kind),
+        ("severity", existing.severity, severity),
+        ("category", existing.category_id, category.pk),
+        ("subject", existing.subject, (subject or "").strip()),
+        ("description", existing.description, (description or "").strip()),
+        ("received_at", stored_received_at, received_at if received_at is not None else stored_received_at),
+        ("customer_name", customers.normalize_name(existing.customer_name), customers.normalize_name(customer.name)),
+        ("customer_phone", customers.normalize_phone(existing.customer_phone), customers.normalize_phone(customer.phone)),
+        ("customer_email", customers.normalize_email(existing.customer_email), customers.normalize_email(customer.email)),
+        (
+            "customer_id_number",
+            customers.normalize_id_number(existing.customer_id_number),
+            customers.normalize_id_number(customer.id_number),
+        ),
+        (
+            "customer_account",
+            customers.normalize_account(existing.customer_account),
+            customers.normalize_account(customer.account),
+        ),
+    ]
+    return [field for field, stored, given in pairs if stored != given]
+
+
+def _replayed(existing: Complaint, **payload: Any) -> Complaint:
+    """The case an identical replay returns; a replay with other values raises ``IntakeReplayDiffers``."""
+    differing = _replay_differences(existing, **payload)
+    if differing:
+        raise IntakeReplayDiffers(
+            _("This channel and external_id were logged before as %(reference)s, with other values.")
+            % {"reference": existing.reference},
+            complaint=existing,
+            fields=differing,
+        )
+    return existing
 
 
 def complaint_create(
@@ -241,16 +325,22 @@ def complaint_create(
 ) -> tuple[Complaint, bool]:
     """Log a case and start its clocks; route it when its category has a default department.
 
-    Returns ``(case, created)``. The same ``channel`` + ``external_id`` again returns the
-    existing case with ``created=False``, also when two requests race (the unique
-    constraint decides; the loser gets the winner's case).
+    Returns ``(case, created)``. The same ``channel`` + ``external_id`` again with the same
+    values returns the existing case with ``created=False``, also when two requests race
+    (the unique constraint decides; the loser gets the winner's case); with other values it
+    raises ``IntakeReplayDiffers`` naming the fields (``_replay_differences`` says what "the
+    same" means).
     """
     now = now or timezone.now()
     external_id = (external_id or "").strip()
+    replay = dict(
+        kind=kind, severity=severity, category=category, subject=subject, description=description,
+        customer=customer, received_at=received_at,
+    )  # fmt: skip
     if external_id:
         existing = _logged_before(channel=channel, external_id=external_id)
         if existing is not None:
-            return existing, False
+            return _replayed(existing, **replay), False
 
     errors = intake_errors(
         kind=kind, category=category, subject=subject, description=description, customer=customer,
@@ -332,7 +422,7 @@ def complaint_create(
         if external_id:
             existing = _logged_before(channel=channel, external_id=external_id)
             if existing is not None:
-                return existing, False
+                return _replayed(existing, **replay), False
         raise
     logger.info("case %s logged via %s", complaint.reference, channel)
     return complaint, True
