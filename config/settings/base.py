@@ -134,6 +134,9 @@ REPORT_SURGE_MIN_COUNT = env_int("REPORT_SURGE_MIN_COUNT", 5)
 REPORT_SURGE_FACTOR = env_int("REPORT_SURGE_FACTOR", 2)
 # Escalation sweep period in seconds.
 ESCALATION_SWEEP_SECONDS = env_int("ESCALATION_SWEEP_SECONDS", 300)
+# Escalation e-mails: at most this many cases listed in one digest; the rest are counted and
+# linked to the filtered case list.
+ESCALATION_DIGEST_MAX_CASES = env_int("ESCALATION_DIGEST_MAX_CASES", 50)
 
 # --- REST API (owned by the API: api/) -----------------------------------------------
 REST_FRAMEWORK: dict = {

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.locmem import EmailBackend
 
 from complaints.models import Complaint
@@ -20,11 +21,13 @@ RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
 PII = ["13812345678", "张三", "zhang@example.com", "110101199001011234", "6222021234567890", "Card fee"]
 
 
-def routed_case(world, **kwargs):
-    with time_machine.travel(RECEIVED, tick=False):
-        case = factories.create_case(world, now=RECEIVED, **kwargs)
+def routed_case(world, *, received=RECEIVED, department=None, **kwargs):
+    department = department or world.retail
+    assignee = world.member if department == world.retail else world.other_member
+    with time_machine.travel(received, tick=False):
+        case = factories.create_case(world, now=received, **kwargs)
         return services.complaint_assign(
-            complaint=case, actor=world.cs, department=world.retail, assignee=world.member, now=RECEIVED
+            complaint=case, actor=world.cs, department=department, assignee=assignee, now=received
         )
 
 
@@ -222,3 +225,112 @@ def test_other_errors_are_not_retried(world, flaky):
     assert mail.outbox == []
     assert list(NotificationLog.objects.values_list("status", "attempts", "last_error")) == [("pending", 1, "ValueError")]
     assert Complaint.objects.get(pk=case.pk).escalation_level == 1
+
+
+def messages_to(address):
+    return [message for message in mail.outbox if message.to == [address]]
+
+
+def test_a_case_past_both_clocks_is_listed_once_with_each_clock(world):
+    """A backlog case past its first-response and its resolution deadline: one entry, two steps."""
+    case = routed_case(world)
+    sweep_and_send(RECEIVED + timedelta(days=20))
+    assert sorted(Escalation.objects.values_list("clock", "level")) == [("first_response", 3), ("resolution", 3)]
+    message = messages_to("supervisor@bank.example")[0]
+    assert message.body.count(case.reference) == 1
+    assert message.body.count(f"/admin/complaints/complaint/{case.pk}/change/") == 1
+    assert "First response: level 3 (Escalated to supervisors)" in message.body
+    assert "Resolution: level 3 (Escalated to supervisors)" in message.body
+    assert "1 case needs attention" in message.subject
+    assert "Level 3 (Escalated to supervisors): 1 case\n" in message.body
+    log = NotificationLog.objects.get(email="supervisor@bank.example")
+    assert log.escalation_ids == sorted(Escalation.objects.values_list("pk", flat=True))
+
+
+def test_a_digest_lists_at_most_the_limit_and_links_the_rest(world, settings):
+    settings.ESCALATION_DIGEST_MAX_CASES = 3
+    settings.SITE_URL = "https://complaints.bank.example/"
+    cases = [routed_case(world, received=RECEIVED + timedelta(minutes=minute)) for minute in range(7)]
+    sweep_and_send(RECEIVED + timedelta(hours=25))
+    assert recipients() == ["owner@bank.example"]
+    body = mail.outbox[0].body
+    # The three most urgent (earliest deadlines) are listed, the other four only counted.
+    assert [case.reference in body for case in cases] == [True] * 3 + [False] * 4
+    assert "7 cases need attention" in mail.outbox[0].subject
+    assert "Level 2 (Overdue): 7 cases\n" in body
+    assert "The 3 most urgent cases:" in body
+    assert "4 more cases are not listed here; find them in the case list:\n" in body
+    assert "https://complaints.bank.example/admin/complaints/complaint/?escalation=2&open=yes" in body
+    for value in PII:
+        assert value not in body
+
+
+def test_a_digest_stays_bounded_however_many_cases(world, settings):
+    settings.ESCALATION_DIGEST_MAX_CASES = 2
+    for minute in range(3):
+        routed_case(world, received=RECEIVED + timedelta(minutes=minute))
+    sweep_and_send(RECEIVED + timedelta(hours=25))
+    three = len(mail.outbox[0].body.splitlines())
+    mail.outbox.clear()
+    for minute in range(3, 12):
+        routed_case(world, received=RECEIVED + timedelta(minutes=minute))
+    sweep_and_send(RECEIVED + timedelta(hours=25))
+    assert "9 cases need attention" in mail.outbox[0].subject
+    assert len(mail.outbox[0].body.splitlines()) == three
+
+
+def test_counts_per_level_and_department_in_one_message_per_recipient(world, settings):
+    world.retail.notification_email = "retail-desk@bank.example"
+    world.retail.save()
+    overdue = [routed_case(world, received=RECEIVED + timedelta(minutes=minute)) for minute in range(3)]
+    # Received 5 hours later: 20 of the 24 hours gone at the sweep, a warning.
+    warned = [routed_case(world, received=RECEIVED + timedelta(hours=5, minutes=minute)) for minute in range(2)]
+    sweep_and_send(RECEIVED + timedelta(hours=25))
+    assert recipients() == ["member@bank.example", "owner@bank.example", "retail-desk@bank.example"]
+    desk = messages_to("retail-desk@bank.example")[0].body
+    assert "5 cases that need your attention" in desk
+    assert "Level 2 (Overdue): 3 cases\n" in desk
+    assert "Level 1 (Warning): 2 cases\n" in desk
+    assert f"{settings.SITE_URL.rstrip('/')}/admin/complaints/complaint/?escalation=1&open=yes" in desk
+    assert "  Department retail: 5\n" in desk
+    for case in overdue + warned:
+        assert desk.count(case.reference) == 1
+    # The assignee is also a member of the department: told once about each case.
+    member = messages_to("member@bank.example")[0]
+    assert "2 cases need attention" in member.subject
+    for case in warned:
+        assert member.body.count(case.reference) == 1
+    assert "Level 2" not in member.body
+    owner = messages_to("owner@bank.example")[0]
+    assert "Level 2 (Overdue): 3 cases\n" in owner.body and "Level 1" not in owner.body
+
+
+def test_supervisors_digest_counts_cases_per_department(world):
+    for _ in range(2):
+        routed_case(world)
+    cards = routed_case(world, department=world.cards)
+    with time_machine.travel(RECEIVED, tick=False):
+        unrouted = factories.create_case(world, now=RECEIVED)
+    sweep_and_send(RECEIVED + timedelta(hours=49))
+    assert recipients() == ["supervisor@bank.example"]
+    body = mail.outbox[0].body
+    assert "Level 3 (Escalated to supervisors): 4 cases\n" in body
+    assert "By department:\n  Department retail: 2\n  Department cards: 1\n  Not routed: 1\n" in body
+    assert cards.reference in body and unrouted.reference in body
+    assert "more case" not in body
+
+
+def test_a_digest_limit_of_zero_only_counts_and_links(world, settings):
+    settings.ESCALATION_DIGEST_MAX_CASES = 0
+    case = routed_case(world)
+    sweep_and_send(RECEIVED + timedelta(hours=25))
+    body = mail.outbox[0].body
+    assert case.reference not in body and "most urgent" not in body
+    assert "Level 2 (Overdue): 1 case\n" in body
+    assert "1 more case is not listed here; find it in the case list:\n" in body
+
+
+def test_the_digest_limit_must_be_zero_or_more(settings):
+    settings.ESCALATION_DIGEST_MAX_CASES = -1
+    with pytest.raises(ImproperlyConfigured, match="ESCALATION_DIGEST_MAX_CASES"):
+        notifications.digest_max_cases()
