@@ -1,13 +1,13 @@
 """REST API routes under /api/v1/ (PRODUCT section 5)."""
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import docs, views
 from .exceptions import not_found
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Behind login unless API_DOCS_PUBLIC (api/docs.py).
+    path("schema/", docs.SchemaView.as_view(), name="api-schema"),
+    path("docs/", docs.DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("complaints/", views.ComplaintCollectionView.as_view(), name="api-complaints"),
     path("complaints/<str:reference>/", views.ComplaintDetailView.as_view(), name="api-complaint"),

@@ -4,13 +4,20 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import dashboard
+from . import dashboard, two_factor
 
 
 class DeskSite(admin.AdminSite):
     site_header = _("Complaints and feedback")
     site_title = _("Complaints and feedback")
     index_title = _("Work on cases")
+
+    def has_permission(self, request):
+        """Staff whose two-factor sign-in is done (desk/two_factor.py; the middleware redirects the rest)."""
+        return super().has_permission(request) and not two_factor.second_factor_pending(request)
+
+    def get_urls(self):
+        return two_factor.urls(self) + super().get_urls()
 
     def index(self, request, extra_context=None):
         """The work queues of the user's roles (counts linking to the filtered case list), and the models."""

@@ -1,9 +1,15 @@
 """Embedded default: SQLite, a broker that needs no server, console e-mail."""
 from .base import *  # noqa: F403
 from .base import CELERY_BROKER_URL, VAR_DIR
+from .env import env_bool
 
 SETTINGS_NAME = "local"
 DEBUG = True
+# The embedded demo: role logins with password only, and the API docs open to all (each
+# overridable, to try the production behaviour locally).
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", False)
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", True)
+
 
 if CELERY_BROKER_URL == "filesystem://":
     _broker = VAR_DIR / "broker"

@@ -1,6 +1,6 @@
 """Production: PostgreSQL, Redis, SMTP. Every secret comes from the environment; none has a default."""
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, env_str
+from .env import env_bool, env_int, env_list, env_str
 
 SETTINGS_NAME = "production"
 DEBUG = False
@@ -21,6 +21,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only: redirect plain HTTP (SECURE_REDIRECT_EXEMPT: comma-separated path regexes without
+# the leading slash, e.g. ^healthz/$ for a balancer's plain-HTTP health check) and HSTS for a
+# year on every subdomain. Preload is a commitment that is slow to undo, so it stays a choice.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", [])
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # security.W021 only says the site cannot join the browsers' preload list: by choice.
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]  # noqa: F405
+
 
 # A shared cache, so that API rate limits hold across every web process.
 _cache_url = env_str("CACHE_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "-")
