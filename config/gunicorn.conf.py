@@ -22,6 +22,10 @@ bind = ["127.0.0.1:8000"]
 
 # Processes x threads. Django keeps one database connection per thread: with
 # DATABASE_CONN_MAX_AGE set, that is workers x threads connections to PostgreSQL.
+# The web processes keep theirs 60 s unless the environment says otherwise: without it every
+# request opens a new PostgreSQL connection (a backend process forked and authenticated per
+# request, on top of the request's own few statements).
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
 workers = 2
 worker_class = "gthread"
 threads = 1
@@ -29,6 +33,11 @@ threads = 1
 # Keep idle client connections open this many seconds. Behind a load balancer that reuses
 # connections, set it above the balancer's own idle timeout.
 keepalive = 5
+
+# The longest request line (method, path and query string) gunicorn reads, its own maximum:
+# a longer one gets gunicorn's HTML 400 instead of the API's JSON error (a case list's cursor
+# and filters fit well within it). The proxy in front has its own limit (nginx: 8 KB).
+limit_request_line = 8190
 
 # A request that takes longer than this is killed and its worker restarted.
 timeout = 30
