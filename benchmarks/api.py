@@ -115,17 +115,20 @@ def _django(database_url: str) -> None:
 
 def _seed_reference_data() -> dict[str, str]:
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
+    from access.services import api_token_issue
+    from complaints import roles
     from tests import factories
 
     call_command("migrate", verbosity=0)
     world = factories.make_world()
-    channel = factories.UserFactory(username="channel-app", roles=["cs_staff"])
+    # The channel system's role where it exists (a channel logs cases through the API only).
+    channel_role = getattr(roles, "CHANNEL_SYSTEM", roles.CS_STAFF)
+    channel = factories.UserFactory(username="channel-app", roles=[channel_role])
     return {
-        "channel": Token.objects.create(user=channel).key,
-        "supervisor": Token.objects.create(user=world.supervisor).key,
-        "owner": Token.objects.create(user=world.owner).key,
+        "channel": api_token_issue(user=channel, name="benchmark").key,
+        "supervisor": api_token_issue(user=world.supervisor, name="benchmark").key,
+        "owner": api_token_issue(user=world.owner, name="benchmark").key,
     }
 
 
@@ -301,6 +304,34 @@ def _line(name: str, result: dict) -> str:
     )
 
 
+def _load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages: other work on the cores skews every figure."""
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def _median(runs: list[dict]) -> dict:
+    """Each figure's median over the runs (each figure on its own)."""
+    import statistics
+
+    return {
+        "rps": statistics.median(run["rps"] for run in runs),
+        "p50_ms": statistics.median(run["p50_ms"] for run in runs),
+        "p99_ms": statistics.median(run["p99_ms"] for run in runs),
+        "requests": sum(run["requests"] for run in runs),
+        "statuses": f"medians of {len(runs)} runs",
+    }
+
+
+def _drop_indexes(names: list[str]) -> None:
+    """Drop these indexes before the load (what an index's maintenance costs intake)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    print(f"-- without the indexes {', '.join(names)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="cases in the table at the largest size")
@@ -310,6 +341,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="client threads in the load process")
     parser.add_argument(
         "--latency-concurrency", type=int, default=2, help="clients for the unqueued latency figure (one per worker)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measure every scenario this many times at the largest size; print the medians"
+    )
+    parser.add_argument(
+        "--without-index", action="append", default=[], metavar="NAME",
+        help="drop this index before measuring (repeatable), e.g. complaint_description_trgm",
     )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -341,7 +379,18 @@ def main() -> None:
             f"PostgreSQL 15 (throwaway), gunicorn {_gunicorn_summary()}, "
             f"load: {args.loader} with {args.concurrency} connections in a second process"
         )
-        print(f"{args.seconds:g} s measured per scenario after {args.warmup:g} s warm-up; nproc={os.cpu_count()}")
+        print(
+            f"{args.seconds:g} s measured per scenario after {args.warmup:g} s warm-up; nproc={os.cpu_count()}; "
+            f"load average {_load_average()}"
+        )
+        if args.without_index:
+            _drop_indexes(args.without_index)
+        results: dict[str, list[dict]] = {}
+
+        def measure(name: str, result: dict) -> None:
+            results.setdefault(name, []).append(result)
+            print(_line(name, result), flush=True)
+
         inserted = 0
         for size in sizes:
             started = time.monotonic()
@@ -350,30 +399,32 @@ def main() -> None:
             inserted = size
             if process is None:
                 process = _gunicorn(server.url, port, log)
-            print(_line("list, first page (50), supervisor", _load(port, tokens["supervisor"], "list", "/api/v1/complaints/", args)), flush=True)
-            print(
-                _line(
-                    f"list, first page, supervisor, {args.latency_concurrency} clients",
+            for run in range(args.repeat if size == sizes[-1] else 1):
+                if args.repeat > 1 and size == sizes[-1]:
+                    print(f"-- run {run + 1} of {args.repeat}; load average {_load_average()}", flush=True)
+                suffix = "" if size == sizes[-1] else f" @{size:,}"
+                measure("list, first page (50), supervisor" + suffix, _load(port, tokens["supervisor"], "list", "/api/v1/complaints/", args))
+                measure(
+                    f"list, first page, supervisor, {args.latency_concurrency} clients" + suffix,
                     _load(port, tokens["supervisor"], "list", "/api/v1/complaints/", args, args.latency_concurrency),
-                ),
-                flush=True,
-            )
-            print(_line("list, first page (50), department owner", _load(port, tokens["owner"], "list", "/api/v1/complaints/", args)), flush=True)
-            print(
-                _line(
-                    "list, first page, overdue=true, department",
+                )
+                measure("list, first page (50), department owner" + suffix, _load(port, tokens["owner"], "list", "/api/v1/complaints/", args))
+                measure(
+                    "list, first page, overdue=true, department" + suffix,
                     _load(port, tokens["supervisor"], "list", "/api/v1/complaints/?overdue=true&department=retail", args),
-                ),
-                flush=True,
-            )
-        print(_line("intake (POST, new external_id each)", _load(port, tokens["channel"], "intake", "", args)), flush=True)
-        print(
-            _line(
-                f"intake, {args.latency_concurrency} clients",
-                _load(port, tokens["channel"], "intake", "", args, args.latency_concurrency),
-            ),
-            flush=True,
-        )
+                )
+                if size != sizes[-1]:
+                    continue
+                measure("intake (POST, new external_id each)", _load(port, tokens["channel"], "intake", "", args))
+                measure(
+                    f"intake, {args.latency_concurrency} clients",
+                    _load(port, tokens["channel"], "intake", "", args, args.latency_concurrency),
+                )
+        if args.repeat > 1:
+            print(f"-- medians of {args.repeat} runs at {sizes[-1]:,} cases; load average {_load_average()}")
+            for name, runs in results.items():
+                if len(runs) > 1:
+                    print(_line(name, _median(runs)))
     finally:
         if process is not None:
             process.terminate()
