@@ -261,9 +261,9 @@ def _replay_differences(
     """The fields in which a replayed intake differs from the case it logged before, in form order.
 
     Compared as intake stores them: texts stripped; the customer's identifiers in their
-    matched forms (``complaints.customers``: a phone's digits, an e-mail in lower case, an ID
-    number without spaces and uppercased, an account's letters and digits, a name NFKC with
-    whitespace collapsed). ``received_at`` is compared as an instant (any offset), and only
+    matched forms (``complaints.customers``: a phone's digits, a Chinese mobile the same with
+    or without +86 / 0086, an e-mail in lower case, an ID number without spaces and
+    uppercased, an account's letters and digits, a name NFKC with whitespace collapsed). ``received_at`` is compared as an instant (any offset), and only
     when the replay gives one: an omitted ``received_at`` means "now" at the first call, so
     a retry that omits it again, or omits it where the first call gave one, claims nothing
     new. A time within the clock skew ahead of the first call's own time is stored as that
@@ -280,7 +280,7 @@ def _replay_differences(
         ("description", existing.description, (description or "").strip()),
         ("received_at", stored_received_at, received_at if received_at is not None else stored_received_at),
         ("customer_name", customers.normalize_name(existing.customer_name), customers.normalize_name(customer.name)),
-        ("customer_phone", customers.normalize_phone(existing.customer_phone), customers.normalize_phone(customer.phone)),
+        ("customer_phone", _phone_matched(existing.customer_phone), _phone_matched(customer.phone)),
         ("customer_email", customers.normalize_email(existing.customer_email), customers.normalize_email(customer.email)),
         (
             "customer_id_number",
@@ -294,6 +294,12 @@ def _replay_differences(
         ),
     ]
     return [field for field, stored, given in pairs if stored != given]
+
+
+def _phone_matched(phone: str) -> str:
+    """One form per number: a Chinese mobile's national form (``phone_variants`` lists it first), else the digits."""
+    variants = customers.phone_variants(phone)
+    return variants[0] if variants else ""
 
 
 def _replayed(existing: Complaint, **payload: Any) -> Complaint:

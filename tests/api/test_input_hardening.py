@@ -197,7 +197,7 @@ def test_identical_replay_is_200_with_the_case_also_in_normalised_forms(world, c
         external_id=" cti-1 ",
         subject="  Card fee charged twice ",
         customer={
-            "name": " 张三 ", "phone": "138-1234-5678", "email": "ZHANG@Example.com",
+            "name": " 张三 ", "phone": "+86 138-1234-5678", "email": "ZHANG@Example.com",
             "id_number": "110101 199001011234", "account": "6222 0212 3456 7890",
         },
     )  # fmt: skip
