@@ -263,8 +263,8 @@ def _replay_differences(
     Compared as intake stores them: texts stripped; the customer's identifiers in their
     matched forms (``complaints.customers``: a phone's digits, a Chinese mobile the same with
     or without +86 / 0086, an e-mail in lower case, an ID number without spaces and
-    uppercased, an account's letters and digits, a name NFKC with whitespace collapsed). ``received_at`` is compared as an instant (any offset), and only
-    when the replay gives one: an omitted ``received_at`` means "now" at the first call, so
+    uppercased, an account's letters and digits, a name NFKC with whitespace collapsed).
+    ``received_at`` is compared as an instant (any offset), and only when the replay gives one: an omitted ``received_at`` means "now" at the first call, so
     a retry that omits it again, or omits it where the first call gave one, claims nothing
     new. A time within the clock skew ahead of the first call's own time is stored as that
     time, and compared so.
