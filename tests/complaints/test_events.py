@@ -53,3 +53,54 @@ def test_database_refuses_raw_update_and_delete(world):
             with connection.cursor() as cursor:
                 cursor.execute(sql, [event.pk])
     assert ComplaintEvent.objects.filter(pk=event.pk, note=event.note).exists()
+
+
+def test_base_manager_cannot_update_or_delete(world):
+    """The manager Django uses internally is a plain one: the database itself must refuse (SQLite too)."""
+    event = factories.create_case(world).events.first()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        ComplaintEvent._base_manager.filter(pk=event.pk).update(note="rewritten")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        ComplaintEvent._base_manager.filter(pk=event.pk).delete()
+    assert ComplaintEvent.objects.filter(pk=event.pk, note=event.note).exists()
+
+
+def test_raw_update_and_delete_are_refused(world):
+    event = factories.create_case(world).events.first()
+    table = connection.ops.quote_name(ComplaintEvent._meta.db_table)
+    for sql in (f"UPDATE {table} SET note = 'x' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s", f"DELETE FROM {table}"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [event.pk] if "%s" in sql else None)
+    assert ComplaintEvent.objects.filter(pk=event.pk, note=event.note).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # committed rows, as in production: no deferred checks pending
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "TRUNCATE complaints_complaintevent",
+        "TRUNCATE complaints_complaintevent RESTART IDENTITY CASCADE",
+        "TRUNCATE complaints_complaint CASCADE",  # reaches the events by cascade
+    ],
+)
+def test_database_refuses_truncate(world, sql):
+    event = factories.create_case(world).events.first()
+    with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert ComplaintEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_command_is_refused(world):
+    """``manage.py flush`` would empty the history; only the test suite's own flush may."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    event = factories.create_case(world).events.first()
+    with pytest.raises(CommandError) as refused, transaction.atomic():
+        call_command("flush", interactive=False, verbosity=0)
+    assert "append-only" in str(refused.value.__cause__)
+    assert ComplaintEvent.objects.filter(pk=event.pk).exists()
