@@ -8,7 +8,7 @@ from complaints import roles
 
 
 class MayLogCases(BasePermission):
-    """Intake: customer service, supervisors, and channel systems (cs_staff-like service accounts).
+    """Intake: customer service, supervisors, and channel systems (the ``channel_system`` role).
 
     Department people handle cases; they do not log them.
     """
@@ -18,7 +18,8 @@ class MayLogCases(BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method != "POST":
             return True
-        return roles.is_cs_staff(request.user) or roles.is_supervisor(request.user)
+        user = request.user
+        return roles.is_cs_staff(user) or roles.is_supervisor(user) or roles.is_channel_system(user)
 
 
 class IsSupervisor(BasePermission):

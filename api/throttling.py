@@ -1,8 +1,16 @@
-"""Rate limits: per token for channel systems, per client address for token requests."""
+"""Rate limits: per token for channel systems; token logins per client address and per account.
+
+The client address is ``access.client_address`` (``REMOTE_ADDR`` unless TRUSTED_PROXY_COUNT
+names the proxies in front), the same address the login lockout counts.
+"""
 from __future__ import annotations
 
-from rest_framework.authtoken.models import Token
+import hashlib
+
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+
+from access.client_address import client_address
+from access.models import ApiToken
 
 
 class TokenClientRateThrottle(SimpleRateThrottle):
@@ -15,15 +23,36 @@ class TokenClientRateThrottle(SimpleRateThrottle):
     scope = "token_client"
 
     def get_cache_key(self, request, view):
-        if not isinstance(request.auth, Token):
+        if not isinstance(request.auth, ApiToken):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
 class TokenLoginRateThrottle(AnonRateThrottle):
-    """Guesses of username and password at the token endpoint, per client address."""
+    """Requests at the token endpoint, per client address (whatever X-Forwarded-For says)."""
 
     scope = "token_login"
 
+    def get_ident(self, request) -> str:
+        return client_address(request._request) or ""
+
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TokenLoginAccountRateThrottle(SimpleRateThrottle):
+    """Requests at the token endpoint, per username asked for, from whatever address.
+
+    The username is hashed into the cache key (no usernames in the cache). A request without
+    a username is left to the per-address limit and to the 400 that follows.
+    """
+
+    scope = "token_login_account"
+
+    def get_cache_key(self, request, view):
+        data = request.data if hasattr(request.data, "get") else {}
+        username = data.get("username")
+        if not isinstance(username, str) or not username:
+            return None
+        ident = hashlib.sha256(username.encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,14 +1,16 @@
 """REST API routes under /api/v1/ (PRODUCT section 5)."""
 from django.urls import path, re_path
 
-from . import docs, views
+from . import auth, docs, views
 from .exceptions import not_found
 
 urlpatterns = [
     # Behind login unless API_DOCS_PUBLIC (api/docs.py).
     path("schema/", docs.SchemaView.as_view(), name="api-schema"),
     path("docs/", docs.DocsView.as_view(url_name="api-schema"), name="api-docs"),
-    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("auth/token/rotate/", auth.TokenRotateView.as_view(), name="api-token-rotate"),
+    path("auth/token/revoke/", auth.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("complaints/", views.ComplaintCollectionView.as_view(), name="api-complaints"),
     path("complaints/<str:reference>/", views.ComplaintDetailView.as_view(), name="api-complaint"),
     path("complaints/<str:reference>/events/", views.ComplaintEventsView.as_view(), name="api-complaint-events"),

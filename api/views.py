@@ -3,18 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.parsers import FormParser, JSONParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +26,6 @@ from . import serializers as s
 from .exceptions import Conflict
 from .pagination import ComplaintCursorPagination
 from .permissions import MayLogCases
-from .throttling import TokenLoginRateThrottle
 
 REFERENCE = OpenApiParameter(
     "reference", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("The case reference, e.g. C-20260105-000001.")
@@ -65,33 +61,7 @@ def _raise_service_validation(exc: DjangoValidationError, renames: dict[str, str
     raise ApiValidationError(detail) from exc
 
 
-# --- auth --------------------------------------------------------------------------------
-class TokenView(APIView):
-    """Exchange a username and password for the user's API token (channel systems)."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [TokenLoginRateThrottle]
-    parser_classes = [JSONParser, FormParser]
-
-    @extend_schema(
-        operation_id="auth_token_create",
-        request=s.TokenCredentialsSerializer,
-        responses={200: s.TokenSerializer, **errors(400, 413, 415, 429)},
-        auth=[],
-    )
-    def post(self, request: Request) -> Response:
-        serializer = s.TokenCredentialsSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            username=serializer.validated_data["username"],
-            password=serializer.validated_data["password"],
-        )
-        if user is None or not user.is_active:
-            raise ApiValidationError({"non_field_errors": [_("Unable to log in with the given username and password.")]})
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+# --- auth: the token endpoints are in api/auth.py ---------------------------------------
 
 
 # --- cases -------------------------------------------------------------------------------

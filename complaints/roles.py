@@ -10,7 +10,9 @@ CS_STAFF = "cs_staff"
 DEPT_OWNER = "dept_owner"
 DEPT_MEMBER = "dept_member"
 SUPERVISOR = "supervisor"
-ROLE_GROUPS = (CS_STAFF, DEPT_OWNER, DEPT_MEMBER, SUPERVISOR)
+# Machine clients (app, web form, WeChat, CTI): log cases and read the ones they logged, through the API only.
+CHANNEL_SYSTEM = "channel_system"
+ROLE_GROUPS = (CS_STAFF, DEPT_OWNER, DEPT_MEMBER, SUPERVISOR, CHANNEL_SYSTEM)
 
 
 def _cached(user, name: str, compute):
@@ -20,26 +22,37 @@ def _cached(user, name: str, compute):
     return cache[name]
 
 
+def _effective(names) -> frozenset[str]:
+    """A channel system is a service account: its role is that alone, whatever other groups it is given."""
+    names = frozenset(names)
+    return frozenset({CHANNEL_SYSTEM}) if CHANNEL_SYSTEM in names else names
+
+
 def remember_group_names(user, names: frozenset[str]) -> None:
     """Record the user's group names, read along with the user (see ``api.authentication``)."""
-    user.__dict__.setdefault("_complaint_roles_cache", {})["groups"] = frozenset(names)
+    user.__dict__.setdefault("_complaint_roles_cache", {})["groups"] = _effective(names)
 
 
 def group_names(user: AbstractUser | AnonymousUser | None) -> frozenset[str]:
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
-    return _cached(user, "groups", lambda: frozenset(user.groups.values_list("name", flat=True)))
+    return _cached(user, "groups", lambda: _effective(user.groups.values_list("name", flat=True)))
 
 
 def is_supervisor(user) -> bool:
     """Supervisors (and superusers) see and may do everything a role may do."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return bool(user.is_superuser) or SUPERVISOR in group_names(user)
+    names = group_names(user)
+    return (bool(user.is_superuser) and CHANNEL_SYSTEM not in names) or SUPERVISOR in names
 
 
 def is_cs_staff(user) -> bool:
     return CS_STAFF in group_names(user)
+
+
+def is_channel_system(user) -> bool:
+    return CHANNEL_SYSTEM in group_names(user)
 
 
 def owned_department_ids(user) -> frozenset[int]:

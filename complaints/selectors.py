@@ -16,10 +16,13 @@ from .states import UNRESOLVED_STATES, ComplaintState
 
 
 def complaint_list_for_user(user) -> QuerySet[Complaint]:
-    """Supervisors and customer service see every case; department people see their departments'."""
+    """Supervisors and customer service see every case; department people see their departments';
+    a channel system sees the cases it logged itself."""
     queryset = Complaint.objects.select_related("category", "department", "assignee", "cause")
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
+    if roles.is_channel_system(user):
+        return queryset.filter(created_by=user)
     if roles.sees_all_cases(user):
         return queryset
     department_ids = roles.member_department_ids(user)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from base64 import b64encode
-from datetime import date
+from datetime import date, timedelta
 from hashlib import sha256
 from pathlib import Path
 
@@ -33,14 +33,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_fsm",
     "complaints",
+    "access",
     "workflows",
     "reports",
     # The API's own templates and static files (the CSP-clean Swagger UI page).
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: turns a login lockout into its answer (access.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,6 +125,11 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 LOGIN_URL = "admin:login"
+# Axes first: it refuses a locked-out username or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # Content-Security-Policy on every response (django-csp 4): nothing inline, nothing from
 # another origin. The admin, the desk's own static files and the API docs (served locally by
@@ -189,10 +197,39 @@ ESCALATION_SWEEP_SECONDS = env_int("ESCALATION_SWEEP_SECONDS", 300)
 # linked to the filtered case list.
 ESCALATION_DIGEST_MAX_CASES = env_int("ESCALATION_DIGEST_MAX_CASES", 50)
 
+# --- Access: client address, login lockout, API tokens (owned by access/) -------------
+# How many reverse proxies in front of the web processes append to X-Forwarded-For. 0 (the
+# default): the client address is REMOTE_ADDR and X-Forwarded-For is ignored. n: the n-th
+# address from the right of X-Forwarded-For. Throttles (DRF's NUM_PROXIES) and the login
+# lockout (access.client_address) both read it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Login lockout (django-axes), for the admin's login and POST /api/v1/auth/token/ alike:
+# LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_MINUTES lock the username, and
+# separately the client address, for LOGIN_LOCKOUT_MINUTES after the last failure (the right
+# password included). Supervisors and admins unlock in the admin (Access attempts).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "access.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "access.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# A success does not wipe the failures: a user's own good login must not reset the count
+# kept against their address.
+AXES_RESET_ON_SUCCESS = False
+# Audit rows: every failure (AccessFailureLog) as well as the attempts that lock (AccessAttempt).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+# API tokens: valid API_TOKEN_TTL_HOURS from issue; a rotation gives another TTL, never past
+# API_TOKEN_MAX_AGE_HOURS after the password was presented; the rotated token keeps working
+# for API_TOKEN_ROTATION_GRACE_SECONDS, for requests already under way.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24)
+API_TOKEN_MAX_AGE_HOURS = env_int("API_TOKEN_MAX_AGE_HOURS", 24 * 7)
+API_TOKEN_ROTATION_GRACE_SECONDS = env_int("API_TOKEN_ROTATION_GRACE_SECONDS", 60)
+
 # --- REST API (owned by the API: api/) -----------------------------------------------
 REST_FRAMEWORK: dict = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's token scheme, reading token, user and role groups in one query.
+        # Expiring API tokens (access.ApiToken), token, user and role groups read in one query.
         "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -205,7 +242,10 @@ REST_FRAMEWORK: dict = {
     "DEFAULT_THROTTLE_RATES": {
         "token_client": env_str("API_TOKEN_CLIENT_RATE", "6000/minute"),
         "token_login": env_str("API_TOKEN_LOGIN_RATE", "20/minute"),
+        "token_login_account": env_str("API_TOKEN_LOGIN_ACCOUNT_RATE", "10/minute"),
     },
+    # The client address is REMOTE_ADDR unless TRUSTED_PROXY_COUNT names the proxies in front.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }

@@ -8,9 +8,11 @@ import pytest
 import time_machine
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from access import services as access_services
+from access import tokens
+from access.models import ApiToken
 from api import serializers as api_serializers
 from api.throttling import TokenClientRateThrottle, TokenLoginRateThrottle
 from complaints.models import Complaint
@@ -38,7 +40,8 @@ def test_token_for_username_and_password_then_token_auth_works(world):
     response = client.post("/api/v1/auth/token/", {"username": "cs", "password": "pw"}, format="json")
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=world.cs).key == token
+    assert ApiToken.objects.get(user=world.cs).key_digest == tokens.key_digest(token)
+    assert set(response.json()) == {"token", "expires_at"}
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/complaints/").status_code == 200
 
@@ -67,9 +70,9 @@ def test_token_requests_are_throttled_per_address(world, monkeypatch):
 
 def test_token_clients_are_throttled_but_sessions_are_not(world, monkeypatch):
     monkeypatch.setattr(TokenClientRateThrottle, "rate", "2/minute", raising=False)
-    token = Token.objects.create(user=world.cs)
+    key = access_services.api_token_issue(user=world.cs).key
     system = APIClient()
-    system.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    system.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert [system.get("/api/v1/departments/").status_code for _ in range(2)] == [200, 200]
     assert_error(system.get("/api/v1/departments/"), 429)
     browser = APIClient()

@@ -7,9 +7,11 @@ from datetime import timedelta
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from access import services as access_services
+from access import tokens
+from access.models import ApiToken
 from api import lookups
 from complaints.models import Complaint
 from tests import factories
@@ -20,23 +22,27 @@ INTAKE = "/api/v1/complaints/"
 
 def _token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {access_services.api_token_issue(user=user).key}")
     return client
 
 
 def test_token_lookup_returns_the_user_and_all_group_names(world):
     world.cs.groups.add(Group.objects.get(name="supervisor"))
-    token = Token.objects.create(user=world.cs)
-    found_token, group_names = lookups.token_with_user(token.key)
-    assert found_token.key == token.key and found_token.user == world.cs
+    issued = access_services.api_token_issue(user=world.cs)
+    found_token, group_names = lookups.token_with_user(tokens.key_digest(issued.key))
+    stored = ApiToken.objects.get(pk=issued.token.pk)
+    assert found_token.pk == stored.pk and found_token.user == world.cs
+    for field in lookups.TOKEN_FIELDS:  # the ORM's values exactly, aware datetimes included
+        assert getattr(found_token, field) == getattr(stored, field), field
+    assert found_token.user.password == world.cs.password
     assert found_token.user.username == "cs" and found_token.user.is_active is True
     assert group_names == {"cs_staff", "supervisor"}
     assert found_token.user.date_joined == world.cs.date_joined  # deferred fields load on access
 
 
 def test_token_lookup_of_a_user_without_groups_and_of_an_unknown_key(world):
-    token = Token.objects.create(user=world.outsider)
-    assert lookups.token_with_user(token.key)[1] == frozenset()
+    issued = access_services.api_token_issue(user=world.outsider)
+    assert lookups.token_with_user(tokens.key_digest(issued.key))[1] == frozenset()
     assert lookups.token_with_user("no-such-key") is None
 
 
@@ -44,7 +50,7 @@ def test_token_intake_reads_token_user_and_groups_in_one_query(world, intake_bod
     client = _token_client(world.cs)
     with CaptureQueriesContext(connection) as captured:
         assert client.post(INTAKE, intake_body(external_id="q-1"), format="json").status_code == 201
-    auth_queries = [q["sql"] for q in captured if "authtoken_token" in q["sql"] or "auth_group" in q["sql"]]
+    auth_queries = [q["sql"] for q in captured if "access_apitoken" in q["sql"] or "auth_group" in q["sql"]]
     assert len(auth_queries) == 1
 
 
@@ -65,7 +71,7 @@ def test_deactivated_user_and_deleted_token_are_refused_with_drfs_messages(world
     assert response.status_code == 401 and response.json()["detail"] == "User inactive or deleted."
     world.cs.is_active = True
     world.cs.save()
-    Token.objects.filter(user=world.cs).delete()
+    ApiToken.objects.filter(user=world.cs).delete()
     response = client.post(INTAKE, intake_body(), format="json")
     assert response.status_code == 401 and response.json()["detail"] == "Invalid token."
     assert Complaint.objects.count() == 0

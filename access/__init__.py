@@ -1,0 +1,1 @@
+"""Who may get in: expiring API tokens, the client address behind trusted proxies, login lockout."""
