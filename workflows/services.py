@@ -365,7 +365,7 @@ def complaint_create(
         customer_phone=customer.phone.strip(),
         customer_email=customer.email.strip(),
         customer_id_number=customer.id_number.strip(),
-        customer_account=customer.account.strip(),
+        customer_account=customers.normalize_account(customer.account),
         external_id=external_id,
         received_at=received_at,
         created_at=now,
