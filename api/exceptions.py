@@ -39,7 +39,7 @@ class Conflict(exceptions.APIException):
     default_detail = gettext_lazy("The case cannot change this way now.")
     default_code = "conflict"
 
-    def __init__(self, detail: str, *, state: str, errors: Mapping[str, list[str]] | None = None) -> None:
+    def __init__(self, detail: str, *, state: str | None, errors: Mapping[str, list[str]] | None = None) -> None:
         super().__init__(detail)
         self.state = state
         self.errors = errors or {}
@@ -116,7 +116,9 @@ def exception_handler(exc: Exception, context: dict) -> Response:
             errors = flatten_errors(exc.detail if isinstance(exc.detail, Mapping) else {NON_FIELD_ERRORS: exc.detail})
             body = error_body(_summary(errors), errors)
         elif isinstance(exc, Conflict):
-            body = error_body(str(exc.detail), exc.errors, state=exc.state)
+            # No state for a case the caller may not see (an external_id another channel used).
+            extra = {"state": exc.state} if exc.state is not None else {}
+            body = error_body(str(exc.detail), exc.errors, **extra)
         else:
             body = error_body(str(exc.detail))
         return Response(body, status=exc.status_code, headers=headers)

@@ -150,6 +150,8 @@ class ComplaintCollectionView(generics.GenericAPIView):
         try:
             case, created = services.complaint_create(actor=request.user, customer=customer, **data)
         except services.IntakeReplayDiffers as exc:
+            if not _sees(request.user, exc.complaint):
+                raise _used_by_another_case() from exc
             fields = [s.INTAKE_ERROR_FIELDS.get(field, field) for field in exc.fields]
             raise Conflict(
                 _("%(reference)s was logged before with this channel and external_id, with other values in: %(fields)s.")
@@ -159,9 +161,24 @@ class ComplaintCollectionView(generics.GenericAPIView):
             ) from exc
         except DjangoValidationError as exc:
             _raise_service_validation(exc, s.INTAKE_ERROR_FIELDS)
+        if not created and not _sees(request.user, case):
+            raise _used_by_another_case()
         # The receipt: reference, state and deadlines; customer details masked, never echoed back.
         body = s.FastComplaintListSerializer(case).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _sees(user, case: Complaint) -> bool:
+    return selectors.complaint_list_for_user(user).filter(pk=case.pk).exists()
+
+
+def _used_by_another_case() -> Conflict:
+    """A replayed ``external_id`` whose case this caller may not see: say so, and nothing of that case."""
+    return Conflict(
+        _("This channel and external_id belong to a case you cannot see; use another external_id."),
+        state=None,
+        errors={"external_id": [_("Already used for this channel.")]},
+    )
 
 
 def _visible_case(request: Request, reference: str) -> Complaint:

@@ -314,3 +314,19 @@ def test_a_channel_system_cannot_sign_in_to_the_admin_even_as_staff(world, chann
     assert response.status_code == 200
     assert b"channel system" in response.content and b"cannot sign in to the desk" in response.content
     assert "_auth_user_id" not in response.wsgi_request.session
+
+
+def test_a_replayed_external_id_of_a_case_the_channel_cannot_see_reveals_nothing_of_it(world, channel, intake_body):
+    """Another system (or the desk) used this channel + external_id: a 409 without that case's reference or state."""
+    theirs = APIClient()
+    theirs.force_authenticate(world.cs)
+    first = theirs.post(INTAKE, intake_body(external_id="shared-7"), format="json")
+    assert first.status_code == 201
+    system = _token_client(access_services.api_token_issue(user=channel).key)
+    for body in (intake_body(external_id="shared-7"), intake_body(external_id="shared-7", subject="Something else")):
+        response = system.post(INTAKE, body, format="json")
+        error = assert_error_shape(response, 409)
+        assert first.json()["reference"] not in response.content.decode()
+        assert "state" not in error and "external_id" in error["errors"]
+    # The one who logged it still gets its receipt back.
+    assert theirs.post(INTAKE, intake_body(external_id="shared-7"), format="json").status_code == 200
