@@ -255,15 +255,20 @@ def test_one_click_merge_from_the_case_page_merges_the_duplicate(client, world, 
 # --- the database's own index -------------------------------------------------------------------
 
 
-def test_sqlite_text_search_table_and_its_triggers_are_in_place(db):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's FTS5 table")
+def test_the_databases_own_text_search_structures_are_in_place(db):
+    """SQLite: the FTS5 table and the triggers that keep it in step; PostgreSQL: the GIN indexes."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'complaint_text_search%%'")
-        names = {row[0] for row in cursor.fetchall()}
-    # A migration that remakes complaints_complaint on SQLite drops these triggers: recreate them.
-    assert {"complaint_text_search", "complaint_text_search_insert", "complaint_text_search_delete",
-            "complaint_text_search_update"} <= names
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'complaint_text_search%%'")
+            names = {row[0] for row in cursor.fetchall()}
+            # A migration that remakes complaints_complaint on SQLite drops these triggers: recreate them.
+            expected = {"complaint_text_search", "complaint_text_search_insert", "complaint_text_search_delete",
+                        "complaint_text_search_update"}
+        else:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'complaints_complaint' AND indexdef LIKE '%%USING gin%%'")
+            names = {row[0] for row in cursor.fetchall()}
+            expected = {"complaint_description_trgm", "complaint_text_cjk_bigrams"}
+    assert expected <= names, names
 
 
 @pytest.mark.postgres
