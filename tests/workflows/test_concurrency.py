@@ -1,40 +1,16 @@
 """Two people acting on one case at once, on a real PostgreSQL started by the test run."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from complaints.models import Complaint, ComplaintEvent
 from complaints.states import ComplaintState as S
 from tests import factories
+from tests.threads import run_at_once
 from workflows import services
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(*calls):
-    """Run the calls in threads released together; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_runs_on_postgresql():

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,6 +26,7 @@ from complaints.models import Complaint
 from complaints.states import FINAL_STATES
 from complaints.states import ComplaintState as S
 from tests import factories
+from tests.threads import run_at_once
 from workflows import policies, services
 from workflows.models import SlaPolicy
 
@@ -179,29 +180,6 @@ def test_an_explicit_now_stamps_the_event_and_the_case(world, start, name, field
 
 
 # --- transitions racing on one case (PostgreSQL, real threads) ------------------------
-def _race(calls: list[Callable[[], object]]) -> list[object]:
-    """Run the calls in threads released together; each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -212,7 +190,7 @@ def _race(calls: list[Callable[[], object]]) -> list[object]:
 def test_racing_transitions_are_stamped_in_lock_order(world, start, racing):
     calls = _calls(world, factories.cause())
     case = factories.case_in_state(world, start)
-    results = _race([lambda name=name: _attempt(calls[name], case.pk) for name in racing])
+    results = run_at_once(*[lambda name=name: _attempt(calls[name], case.pk) for name in racing])
     unexpected = [r for r in results if not isinstance(r, Complaint | services.WorkflowError | ValidationError)]
     assert not unexpected, unexpected
     assert_history_agrees(case)
