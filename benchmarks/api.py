@@ -184,8 +184,9 @@ def _gunicorn_summary() -> str:
     import runpy
 
     conf = runpy.run_path(str(GUNICORN_CONF))
-    threads = f" x {conf['threads']} threads" if conf.get("worker_class") == "gthread" else ""
-    return f"{conf['workers']} {conf.get('worker_class', 'sync')} workers{threads} (config/gunicorn.conf.py)"
+    worker_class = conf.get("worker_class", "sync")
+    threads = f" x {conf['threads']} threads" if "thread" in worker_class.lower() else ""
+    return f"{conf['workers']} {worker_class.rsplit('.', 1)[-1]} workers{threads} (config/gunicorn.conf.py)"
 
 
 def _gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen:

@@ -8,8 +8,10 @@ keeps client connections open between requests (a sync worker closes the connect
 every response, so every request paid for a new TCP connection: about 2.5 ms of worker CPU
 per intake). Intake is CPU-bound in Python: a second thread per process measured 10-20 %
 less intake throughput and higher list latency on 2 cores (the threads share one GIL).
-Raise ``threads`` where requests wait on something slow (a remote database far away),
-since a kept-alive connection stays with the process that accepted it.
+Raise ``threads`` where requests wait on something slow (a remote database far away).
+A kept-alive connection stays with the process that accepted it; the worker class
+(``config/gunicorn_worker.py``, gthread's own with a fairer accept) spreads new connections
+over the processes.
 
 Command-line options override these values (``--bind``, ``--workers``, ``--threads``);
 deployment values otherwise live in the environment and ``config/settings/``.
@@ -27,7 +29,7 @@ bind = ["127.0.0.1:8000"]
 # request, on top of the request's own few statements).
 os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
 workers = 2
-worker_class = "gthread"
+worker_class = "config.gunicorn_worker.BalancedThreadWorker"
 threads = 1
 
 # Keep idle client connections open this many seconds. Behind a load balancer that reuses
