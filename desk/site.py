@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import dashboard, two_factor
+from . import calendar_warnings, dashboard, two_factor
 
 
 class DeskSite(admin.AdminSite):
@@ -22,4 +22,5 @@ class DeskSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         """The work queues of the user's roles (counts linking to the filtered case list), and the models."""
         context = {"queue_sections": dashboard.work_queue_cards(request.user), **(extra_context or {})}
+        calendar_warnings.warn(request)  # supervisors: a policy's calendar missing this year or next
         return super().index(request, extra_context=context)

@@ -6,3 +6,8 @@ from django.utils.translation import gettext_lazy as _
 class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("Workflows and service levels")
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()  # every change of a calendar or its days bumps the calendar's revision

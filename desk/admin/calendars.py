@@ -1,0 +1,173 @@
+"""Admin for business calendars and their days: supervisors keep them; no other role sees them.
+
+Every save and delete here bumps the calendar's revision (``workflows.signals``), so the next
+deadline is counted on the new days. ``manage.py load_calendar`` replaces every day in the
+years it loads, days added here included.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from complaints.roles import is_supervisor
+from workflows.models import Calendar, CalendarDay
+from workflows.signals import calendar_bump, calendar_days_in_bulk
+
+
+class SupervisorsKeepCalendars:
+    """Supervisors (and superusers) view, add, change and delete calendars and days; other roles see nothing.
+
+    Decided by role rather than by model permission: no migration grants the calendar
+    permissions, and a group given them by hand would still not be a supervisor.
+    """
+
+    def has_module_permission(self, request) -> bool:
+        return is_supervisor(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_supervisor(request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return is_supervisor(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return is_supervisor(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_supervisor(request.user)
+
+
+class CalendarForm(forms.ModelForm):
+    weekend_days = forms.TypedMultipleChoiceField(
+        label=_("weekend days"),
+        choices=sorted(WEEKDAYS.items()),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Calendar
+        fields = ["code", "name", "weekend_days", "first_year", "last_year"]
+
+    def clean_weekend_days(self) -> list[int]:
+        return sorted(self.cleaned_data["weekend_days"])
+
+
+class CalendarDayFormSet(forms.BaseInlineFormSet):
+    """Refuses a date the calendar already has among the days the inline does not show (earlier years).
+
+    The inline's own check covers the days it shows; without this one a clash with an earlier
+    day would reach the database's unique constraint.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.pk is None:
+            return
+        shown = [form.instance.pk for form in self.initial_forms]
+        taken = set(CalendarDay.objects.filter(calendar=self.instance).exclude(pk__in=shown).values_list("date", flat=True))
+        clashes = sorted(
+            form.cleaned_data["date"]
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and form.cleaned_data.get("date") in taken
+            and not form.cleaned_data.get("DELETE")
+        )
+        if clashes:
+            raise ValidationError(
+                gettext("This calendar already has %(dates)s: change that day in the calendar days list.")
+                % {"dates": ", ".join(day.isoformat() for day in clashes)}
+            )
+
+
+class CalendarDayInline(SupervisorsKeepCalendars, admin.TabularInline):
+    """The days from the start of the current year on; older ones are in the calendar days list."""
+
+    model = CalendarDay
+    formset = CalendarDayFormSet
+    fields = ("date", "kind", "name")
+    extra = 1
+    verbose_name_plural = _("days from the start of this year on")
+
+    def get_queryset(self, request) -> QuerySet[CalendarDay]:
+        return super().get_queryset(request).filter(date__gte=date(timezone.localdate().year, 1, 1))
+
+
+@admin.register(Calendar)
+class CalendarAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
+    form = CalendarForm
+    list_display = ("code", "name", "years_covered", "day_count", "updated_at")
+    search_fields = ("code", "name")
+    readonly_fields = ("all_days", "revision", "updated_at")
+    inlines = [CalendarDayInline]
+    fieldsets = [
+        (None, {"fields": ("code", "name", "weekend_days")}),
+        (
+            _("Years loaded"),
+            {
+                "fields": ("first_year", "last_year"),
+                "description": _(
+                    "Deadlines in a year outside these are counted on the weekend alone. After adding a "
+                    "year's days by hand, extend the years to it. Loading a year with manage.py "
+                    "load_calendar replaces every day of that year, days added here included."
+                ),
+            },
+        ),
+        (None, {"fields": ("all_days", "revision", "updated_at")}),
+    ]
+
+    def get_queryset(self, request) -> QuerySet[Calendar]:
+        return super().get_queryset(request).annotate(day_count=Count("days"))
+
+    @admin.display(description=_("years covered"))
+    def years_covered(self, calendar: Calendar) -> str:
+        if calendar.first_year is None or calendar.last_year is None:
+            return gettext("none")
+        if calendar.first_year == calendar.last_year:
+            return str(calendar.first_year)
+        return f"{calendar.first_year}–{calendar.last_year}"
+
+    @admin.display(description=_("days"), ordering="day_count")
+    def day_count(self, calendar: Calendar) -> int:
+        return getattr(calendar, "day_count", 0)
+
+    @admin.display(description=_("all days"))
+    def all_days(self, calendar: Calendar) -> str:
+        if calendar.pk is None:
+            return "-"
+        url = reverse("admin:workflows_calendarday_changelist") + f"?calendar__id__exact={calendar.pk}"
+        return format_html('<a href="{}">{}</a>', url, gettext("Every day of this calendar, by year"))
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
+    list_display = ("date", "weekday", "kind", "name", "calendar")
+    list_filter = ("calendar", "kind", ("date", admin.DateFieldListFilter))
+    date_hierarchy = "date"
+    search_fields = ("name",)
+    list_select_related = ("calendar",)
+    ordering = ("calendar", "date")
+    fields = ("calendar", "date", "kind", "name")
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, day: CalendarDay) -> str:
+        return str(WEEKDAYS[day.date.weekday()])
+
+    def delete_queryset(self, request, queryset: QuerySet[CalendarDay]) -> None:
+        """The selected days in one go, each calendar's revision bumped once rather than per day."""
+        with transaction.atomic(), calendar_days_in_bulk():
+            calendar_ids = set(queryset.values_list("calendar_id", flat=True))
+            queryset.delete()
+            for calendar_id in sorted(calendar_ids):
+                calendar_bump(calendar_id)
