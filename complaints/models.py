@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from . import conditions
+from . import clocks, conditions
 from .customers import EMAIL_MATCHED, ID_NUMBER_MATCHED, normalize_phone, validate_phone  # noqa: F401  (re-exported; migrations name complaints.models.validate_phone)
 from .states import (
     OPEN_STATES,
@@ -206,6 +206,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    # When the clock's warning step is due (its policy's warning band); written with the deadline.
+    first_response_warn_at = models.DateTimeField(_("first response warning at"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
     first_response_method = models.CharField(
         _("first response method"), max_length=20, choices=ContactMethod.choices, blank=True
@@ -213,9 +215,13 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     # The resolution clock starts at receipt and restarts when a case is reopened (new facts).
     resolution_clock_started_at = models.DateTimeField(_("resolution clock started at"), null=True, blank=True)
     resolution_window_days = models.PositiveSmallIntegerField(
-        _("resolution window (days after the clock's first day)"), default=15
+        _("resolution window (days of the policy's kind)"), default=15
     )
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(_("resolution warning at"), null=True, blank=True)
+    # Years the resolution deadline was counted through without their business calendar
+    # (weekends only), e.g. "2027"; empty when the calendar covered every day counted.
+    calendar_gaps = models.CharField(_("calendar not loaded for"), max_length=40, blank=True, default="")
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     review_due = models.DateTimeField(_("review due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -311,23 +317,18 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(state=S.MERGED),
                 name="complaint_rep_open_until",
             ),
-            # The escalation sweep's reads (workflows.escalation): only cases whose clock runs.
-            models.Index(
-                fields=["first_response_due"],
-                condition=Q(state__in=["new", "assigned"], first_responded_at__isnull=True),
-                name="complaint_first_resp_open",
-            ),
-            models.Index(
-                fields=["resolution_due"],
-                condition=Q(state__in=["new", "assigned", "in_progress"]),
-                name="complaint_resolution_open",
-            ),
-            models.Index(
-                fields=["resolution_window_days", "resolution_due"],
-                condition=Q(state__in=["new", "assigned", "in_progress"]),
-                name="complaint_res_window_open",
-            ),
-            models.Index(fields=["review_due"], condition=Q(state="resolved"), name="complaint_review_open"),
+            # The escalation sweep's reads (workflows.escalation): each clock's deadline and its
+            # warning instant, over the cases whose clock runs only (complaints.clocks).
+            *[
+                models.Index(fields=[field], condition=clock.running, name=name)
+                for clock, field, name in (
+                    (clocks.FIRST_RESPONSE, "first_response_due", "complaint_first_resp_open"),
+                    (clocks.FIRST_RESPONSE, "first_response_warn_at", "complaint_first_resp_warn"),
+                    (clocks.RESOLUTION, "resolution_due", "complaint_resolution_open"),
+                    (clocks.RESOLUTION, "resolution_warn_at", "complaint_resolution_warn"),
+                    (clocks.REVIEW, "review_due", "complaint_review_open"),
+                )
+            ],
             # The admin's escalation filter; only escalated cases are indexed, so the sweep's
             # level updates on fresh escalations stay cheap.
             models.Index(
@@ -400,9 +401,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         permission=conditions.may_decide_extension,
         custom={"label": _("Approve extension")},
     )
-    def approve_extension(self, *, resolution_due) -> None:
+    def approve_extension(self, *, resolution_due, resolution_warn_at, calendar_gaps: str) -> None:
         self.resolution_window_days += self.extension_requested_days or 0
         self.resolution_due = resolution_due
+        self.resolution_warn_at = resolution_warn_at
+        self.calendar_gaps = calendar_gaps
         self.extension_status = ExtensionStatus.APPROVED
 
     @transition(
@@ -477,7 +480,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         permission=conditions.may_review,
         custom={"label": _("Reopen (customer does not accept)")},
     )
-    def reopen(self, *, at, resolution_window_days: int, resolution_due) -> None:
+    def reopen(self, *, at, resolution_window_days: int, resolution_due, resolution_warn_at, calendar_gaps: str) -> None:
         self.reopen_count += 1
         self.outcome = ""
         self.resolved_at = None
@@ -487,6 +490,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.resolution_clock_started_at = at
         self.resolution_window_days = resolution_window_days
         self.resolution_due = resolution_due
+        self.resolution_warn_at = resolution_warn_at
+        self.calendar_gaps = calendar_gaps
 
     @transition(
         field=state,

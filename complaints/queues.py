@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from . import roles, selectors
-from .states import OPEN_STATES, UNRESOLVED_STATES, ComplaintState, ExtensionStatus
+from . import clocks, roles, selectors
+from .states import OPEN_STATES, ComplaintState, ExtensionStatus
 
 # How long a case may wait for routing before supervisors are shown it.
 UNROUTED_GRACE = timedelta(hours=1)
@@ -67,7 +67,7 @@ def open_q() -> Q:
 
 def first_response_running_q() -> Q:
     """Cases whose first-response clock runs: ``new`` or ``assigned`` and not yet responded to."""
-    return Q(state__in=[ComplaintState.NEW, ComplaintState.ASSIGNED], first_responded_at__isnull=True)
+    return clocks.FIRST_RESPONSE.running
 
 
 def unrouted_q() -> Q:
@@ -82,11 +82,10 @@ def unrouted_since_q(before: datetime) -> Q:
 
 def due_on_day_q(start: datetime, end: datetime) -> Q:
     """Cases with a running clock whose deadline falls in ``[start, end)``, passed or not."""
-    return (
-        (first_response_running_q() & Q(first_response_due__gte=start, first_response_due__lt=end))
-        | Q(state__in=UNRESOLVED_STATES, resolution_due__gte=start, resolution_due__lt=end)
-        | Q(state=ComplaintState.RESOLVED, review_due__gte=start, review_due__lt=end)
-    )
+    condition = Q()
+    for clock in clocks.COLUMNS.values():
+        condition |= clock.running & Q(**{f"{clock.due_field}__gte": start, f"{clock.due_field}__lt": end})
+    return condition
 
 
 def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -169,7 +168,7 @@ def customer_service_queues(now: datetime) -> list[Queue]:
             "callback_overdue",
             _("Call-back overdue"),
             _("The review clock has run out: call now or close as unreachable."),
-            Q(state=ComplaintState.RESOLVED, review_due__lt=now),
+            clocks.REVIEW.overdue(now),
         ),
     ]
 

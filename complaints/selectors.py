@@ -10,9 +10,8 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django_fsm import can_proceed, has_transition_perm
 
-from . import roles
+from . import clocks, roles
 from .models import Complaint, ComplaintEvent, Department
-from .states import UNRESOLVED_STATES, ComplaintState
 
 
 def complaint_list_for_user(user) -> QuerySet[Complaint]:
@@ -70,29 +69,15 @@ def departments_for_user(user) -> QuerySet[Department]:
 
 def overdue_q(now) -> Q:
     """Cases with a running clock past its deadline: first response, resolution or review."""
-    return (
-        Q(state__in=[ComplaintState.NEW, ComplaintState.ASSIGNED], first_responded_at__isnull=True, first_response_due__lt=now)
-        | Q(state__in=UNRESOLVED_STATES, resolution_due__lt=now)
-        | Q(state=ComplaintState.RESOLVED, review_due__lt=now)
-    )
+    return clocks.overdue_q(now)
 
 
 def running_deadlines(complaint: Complaint) -> list[tuple[str, datetime, datetime]]:
     """Every clock running on the case as ``(clock, due, started_at)``, soonest due first."""
-    clocks: list[tuple[str, datetime, datetime]] = []
-    if complaint.state in (ComplaintState.NEW, ComplaintState.ASSIGNED) and complaint.first_responded_at is None:
-        if complaint.first_response_due:
-            clocks.append(("first_response", complaint.first_response_due, complaint.received_at))
-    if complaint.state in UNRESOLVED_STATES and complaint.resolution_due:
-        clocks.append(
-            ("resolution", complaint.resolution_due, complaint.resolution_clock_started_at or complaint.received_at)
-        )
-    if complaint.state == ComplaintState.RESOLVED and complaint.review_due and complaint.resolved_at:
-        clocks.append(("review", complaint.review_due, complaint.resolved_at))
-    return sorted(clocks, key=lambda clock: clock[1])
+    return clocks.running_deadlines(complaint)
 
 
 def next_deadline(complaint: Complaint) -> tuple[str, datetime, datetime] | None:
     """The running clock that falls due first: ``(clock, due, started_at)``, or None when none runs."""
-    clocks = running_deadlines(complaint)
-    return clocks[0] if clocks else None
+    running = clocks.running_deadlines(complaint)
+    return running[0] if running else None

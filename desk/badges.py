@@ -1,7 +1,8 @@
 """How a running clock reads to staff: time left in words, and its red/amber/green colour.
 
-Amber starts where the policy's own warning step does (``SlaPolicy.warning_percent`` of the
-window gone), so the badge turns amber when the sweep warns the department.
+Amber starts at the clock's stored warning instant (its policy's ``warning_percent`` of the
+window gone), the same instant the sweep warns the department at. The clocks and their
+labels are the registry's (``workflows.clocks``).
 """
 from __future__ import annotations
 
@@ -12,28 +13,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
 from complaints.models import Complaint
-from workflows.models import SlaPolicy
-from workflows.policies import DEFAULT_SLA
+from workflows.clocks import CLOCKS
 
-CLOCK_LABELS = {
-    "first_response": _("first response"),
-    "resolution": _("resolution"),
-    "review": _("review call-back"),
-}
-
-Percents = dict[tuple[str, str], int]
-
-
-def warning_percents() -> Percents:
-    """``warning_percent`` per (kind, severity), read in one query; callers keep it for one page."""
-    return {
-        (kind, severity): percent
-        for kind, severity, percent in SlaPolicy.objects.values_list("kind", "severity", "warning_percent")
-    }
+CLOCK_LABELS = {name: clock.label for name, clock in CLOCKS.items()}
 
 
 def humanize_delta(seconds: float) -> str:
@@ -65,27 +50,26 @@ class ClockBadge:
         )
 
 
-def running_clocks(complaint: Complaint, *, now: datetime | None = None, percents: Percents | None = None) -> list[ClockBadge]:
+def running_clocks(complaint: Complaint, *, now: datetime | None = None) -> list[ClockBadge]:
     """Every clock running on the case, soonest due first."""
     now = now or timezone.now()
-    percents = warning_percents() if percents is None else percents
-    warning = percents.get((complaint.kind, complaint.severity), DEFAULT_SLA.warning_percent)
     badges = []
     for name, due, started in selectors.running_deadlines(complaint):
+        clock = CLOCKS[name]
         left = (due - now).total_seconds()
-        window = max((due - started).total_seconds(), 1)
-        label = str(CLOCK_LABELS[name])
+        label = str(clock.label)
+        warn_at = clock.columns.warn_at(complaint) if clock.warns else None
         if left < 0:
             status = "red"
             text = gettext("%(clock)s overdue by %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
         else:
-            status = "amber" if (window - left) / window * 100 >= warning else "green"
+            status = "amber" if warn_at is not None and now >= warn_at else "green"
             text = gettext("%(clock)s in %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
         badges.append(ClockBadge(name, label, due, started, status, text))
     return badges
 
 
-def deadline_badge(complaint: Complaint, now: datetime | None = None, percents: Percents | None = None) -> SafeString | str:
+def deadline_badge(complaint: Complaint, now: datetime | None = None) -> SafeString | str:
     """The clock that falls due first, as a coloured badge; a dash when none runs."""
-    clocks = running_clocks(complaint, now=now, percents=percents)
+    clocks = running_clocks(complaint, now=now)
     return clocks[0].html() if clocks else "—"

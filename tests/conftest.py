@@ -105,3 +105,12 @@ def redis_server():
 def world(db):
     """Two departments with their people, categories routed to them, and every role's user."""
     return factories.make_world()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache():
+    """Calendars are cached per (id, revision); rolled-back tests reuse both on SQLite."""
+    from workflows import calendars
+
+    calendars._load.cache_clear()
+    yield

@@ -1,20 +1,10 @@
-"""The escalation ladder: a sweep that finds the steps that are due and claims each exactly once.
+"""The escalation sweep: finds the ladder steps that are due and claims each exactly once.
 
-The ladder (PRODUCT section 3), per clock and deadline (``due``):
+Which clocks there are, where their deadlines and warning instants live, and their ladders
+are the clock registry's (``workflows.clocks``); this module only walks it.
 
-========  ==========================================  ==========================  ==================
-level     first response                              resolution                  notifies
-========  ==========================================  ==========================  ==================
-1         ``warning_percent`` of the window gone       same                        assignee, members
-2         deadline passed (``now > due``)              same                        department owners
-3         more than 24 h past the deadline             more than 2 days past       supervisors
-========  ==========================================  ==========================  ==================
-
-The review (call-back) clock has one step, recorded as level 3: when it has run out
-(``now > review_due``) the supervisors are told.
-
-Boundaries: level 1 is reached at the instant ``policies.warning_at`` (inclusive); levels 2
-and 3 once that instant is *passed* (strictly later), as "overdue" is defined in
+Boundaries: level 1 is reached at the clock's stored warning instant (inclusive); levels 2
+and 3 once their instant is *passed* (strictly later), as "overdue" is defined in
 ``workflows.policies``.
 
 Exactly once: every step is claimed by inserting an ``Escalation(complaint, clock, due,
@@ -29,8 +19,8 @@ lists the lower levels it ``skipped``) and one e-mail to that level's people. Th
 steps of that ladder are never recorded afterwards, so nobody is warned about a deadline
 that has long passed.
 
-Only due rows are read: each (clock, level) is one range on an indexed deadline column
-(partial indexes over the states in which the clock runs, see ``complaints.models``),
+Only due rows are read: each (clock, level) is one range on an indexed deadline or warning
+column (partial indexes over the states in which the clock runs, see ``complaints.models``),
 read in keyset-ordered batches with ``select_for_update(skip_locked=True)`` where the
 database has it, so several workers share the work. Each batch costs a constant number of
 queries. A sweep works from the database, so a lost message is redone by the next tick.
@@ -40,7 +30,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -53,10 +42,9 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent
-from complaints.states import UNRESOLVED_STATES, ComplaintState
 
-from .models import Clock, Escalation, SlaPolicy
-from .policies import DEFAULT_SLA, warning_at
+from .clocks import CLOCKS, ClockRule, running
+from .models import Escalation
 
 logger = logging.getLogger(__name__)
 
@@ -67,69 +55,14 @@ DEFAULT_RENOTIFY_AFTER = timedelta(minutes=15)
 EVENT_KIND = "escalation"
 
 
-@dataclass(frozen=True)
-class ClockSpec:
-    """Where a clock's deadline lives and in which cases it runs."""
-
-    clock: str
-    due_field: str
-    start_field: str | None
-    # The cases whose clock runs; the same predicate as the clock's partial index.
-    running: Q
-    # The same predicate on an instance.
-    runs_on: Callable[[Complaint], bool]
-    # How long past the deadline the supervisors are told; None = the clock's only step.
-    supervisors_after: timedelta | None
-
-
-CLOCKS: dict[str, ClockSpec] = {
-    Clock.FIRST_RESPONSE: ClockSpec(
-        clock=Clock.FIRST_RESPONSE,
-        due_field="first_response_due",
-        start_field="received_at",
-        running=Q(state__in=[ComplaintState.NEW, ComplaintState.ASSIGNED], first_responded_at__isnull=True),
-        runs_on=lambda case: case.state in (ComplaintState.NEW, ComplaintState.ASSIGNED)
-        and case.first_responded_at is None,
-        supervisors_after=timedelta(hours=24),
-    ),
-    Clock.RESOLUTION: ClockSpec(
-        clock=Clock.RESOLUTION,
-        due_field="resolution_due",
-        start_field="resolution_clock_started_at",
-        running=Q(state__in=list(UNRESOLVED_STATES)),
-        runs_on=lambda case: case.state in UNRESOLVED_STATES,
-        supervisors_after=timedelta(days=2),
-    ),
-    Clock.REVIEW: ClockSpec(
-        clock=Clock.REVIEW,
-        due_field="review_due",
-        start_field=None,
-        running=Q(state=ComplaintState.RESOLVED),
-        runs_on=lambda case: case.state == ComplaintState.RESOLVED,
-        supervisors_after=None,
-    ),
-}
-
-
-def step_reached(
-    *, clock: str, due: datetime, now: datetime, started_at: datetime | None = None, warning_percent: int = 75
-) -> int:
+def step_reached(*, clock: str, due: datetime, now: datetime, warn_at: datetime | None = None) -> int:
     """The highest level of ``clock``'s ladder reached at ``now`` for deadline ``due`` (0 = none)."""
-    spec = CLOCKS[clock]
-    if spec.supervisors_after is None:
-        return 3 if now > due else 0
-    if now > due + spec.supervisors_after:
-        return 3
-    if now > due:
-        return 2
-    if started_at is not None and now >= warning_at(started_at, due, warning_percent):
-        return 1
-    return 0
+    return CLOCKS[clock].step_reached(due=due, now=now, warn_at=warn_at)
 
 
 def running_deadlines(case: Complaint) -> frozenset[tuple[str, datetime | None]]:
     """The clocks that run on ``case`` with their deadlines; a change means the ladder restarts."""
-    return frozenset((spec.clock, getattr(case, spec.due_field)) for spec in CLOCKS.values() if spec.runs_on(case))
+    return frozenset((clock.name, clock.columns.due(case)) for clock in running(case))
 
 
 def level_after_clock_change(case: Complaint) -> tuple[int, datetime | None]:
@@ -177,43 +110,22 @@ class SweepResult:
         }
 
 
-def _warning_lookup() -> tuple[dict[tuple[str, str], int], int, int]:
-    """Warning percent per (kind, severity); the smallest percent and the longest first-response window."""
-    percents: dict[tuple[str, str], int] = {}
-    smallest = DEFAULT_SLA.warning_percent
-    longest_hours = DEFAULT_SLA.first_response_hours
-    for kind, severity, percent, hours in SlaPolicy.objects.values_list(
-        "kind", "severity", "warning_percent", "first_response_hours"
-    ):
-        percents[(kind, severity)] = percent
-        smallest = min(smallest, percent)
-        longest_hours = max(longest_hours, hours)
-    return percents, smallest, longest_hours
-
-
-def _longest_resolution_window() -> int:
-    found = SlaPolicy.objects.aggregate(longest=Max("max_extension_days"))["longest"]
-    return max(found or 0, DEFAULT_SLA.max_extension_days)
-
-
-def _due_rows(spec: ClockSpec, level: int, *, now: datetime, lookahead: Q | None) -> QuerySet[Complaint]:
-    """The cases whose ``level`` step on ``spec``'s clock is due and not yet claimed (nor a higher one)."""
-    due = spec.due_field
+def _due_rows(clock: ClockRule, level: int, *, now: datetime) -> QuerySet[Complaint]:
+    """The cases whose ``level`` step on ``clock`` is due and not yet claimed (nor a higher one)."""
+    due = clock.columns.due_field
     if level == 3:
-        limit = now - spec.supervisors_after if spec.supervisors_after else now
+        limit = now - clock.supervisors_after if clock.supervisors_after else now
         window = Q(**{f"{due}__lt": limit})
-    elif level == 2:
-        if spec.supervisors_after is None:  # the sweep asks only for level 3 of a one-step clock
-            raise ValueError(f"the {spec.clock} clock has no level 2")
-        window = Q(**{f"{due}__lt": now, f"{due}__gte": now - spec.supervisors_after})
+    elif level == 2 and clock.supervisors_after is not None:
+        window = Q(**{f"{due}__lt": now, f"{due}__gte": now - clock.supervisors_after})
+    elif level == 1 and clock.columns.warn_field:
+        window = Q(**{f"{clock.columns.warn_field}__lte": now, f"{due}__gte": now})
     else:
-        if lookahead is None:  # the sweep has a band for every clock with a level 1
-            raise ValueError(f"no level-1 band for the {spec.clock} clock")
-        window = Q(**{f"{due}__gte": now}) & lookahead
+        raise ValueError(f"the {clock.name} clock has no level {level}")
     claimed = Escalation.objects.filter(
-        complaint_id=OuterRef("pk"), clock=spec.clock, due=OuterRef(due), level__gte=level
+        complaint_id=OuterRef("pk"), clock=clock.name, due=OuterRef(due), level__gte=level
     )
-    return Complaint.objects.filter(spec.running, window).filter(~Exists(claimed))
+    return Complaint.objects.filter(clock.columns.running, window).filter(~Exists(claimed))
 
 
 def escalation_sweep(
@@ -232,56 +144,31 @@ def escalation_sweep(
     """
     now = now or timezone.now()
     result = SweepResult(sweep=uuid.uuid4().hex, now=now)
-    percents, smallest_percent, longest_hours = _warning_lookup()
-    share = (100 - smallest_percent) / 100
-    # The level-1 candidates: a range on the deadline just wide enough for the longest window.
-    first_response_band = Q(first_response_due__lte=now + timedelta(hours=longest_hours) * share)
-    resolution_band = Q()
-    for window_days in range(1, _longest_resolution_window() + 1):
-        # A resolution window of N days after the day of receipt lasts at most N + 1 days.
-        resolution_band |= Q(
-            resolution_window_days=window_days, resolution_due__lte=now + timedelta(days=window_days + 1) * share
-        )
-    bands: dict[str, Q] = {Clock.FIRST_RESPONSE: first_response_band, Clock.RESOLUTION: resolution_band}
     lock = connection.features.has_select_for_update_skip_locked
 
-    for spec in CLOCKS.values():
-        levels = (3, 2, 1) if spec.supervisors_after is not None else (3,)
-        for level in levels:
-            base = _due_rows(spec, level, now=now, lookahead=bands.get(spec.clock))
+    for clock in CLOCKS.values():
+        due_field = clock.columns.due_field
+        for level in clock.levels:
+            base = _due_rows(clock, level, now=now)
             last: tuple[datetime, int] | None = None
             while True:
                 with transaction.atomic():
                     rows = base
                     if last is not None:
                         rows = rows.filter(
-                            Q(**{f"{spec.due_field}__gt": last[0]}) | Q(**{spec.due_field: last[0], "pk__gt": last[1]})
+                            Q(**{f"{due_field}__gt": last[0]}) | Q(**{due_field: last[0], "pk__gt": last[1]})
                         )
                     if lock:
                         rows = rows.select_for_update(skip_locked=True)
-                    fields = ["pk", spec.due_field, "kind", "severity"] + ([spec.start_field] if spec.start_field else [])
-                    found = list(rows.order_by(spec.due_field, "pk").values_list(*fields)[:batch_size])
+                    found = list(rows.order_by(due_field, "pk").values_list("pk", due_field)[:batch_size])
                     if not found:
                         break
                     fetched = len(found)
                     result.batches += 1
                     result.read += fetched
                     last = (found[-1][1], found[-1][0])
-                    if level == 1:
-                        found = [
-                            row
-                            for row in found
-                            if step_reached(
-                                clock=spec.clock,
-                                due=row[1],
-                                now=now,
-                                started_at=row[4],
-                                warning_percent=percents.get((row[2], row[3]), DEFAULT_SLA.warning_percent),
-                            )
-                            >= 1
-                        ]
-                    claimed = _claim(spec, level, found, now=now, sweep=result.sweep)
-                    result.steps[(spec.clock, level)] += claimed
+                    claimed = _claim(clock, level, found, now=now, sweep=result.sweep)
+                    result.steps[(clock.name, level)] += claimed
                 if fetched < batch_size:
                     break
 
@@ -291,15 +178,15 @@ def escalation_sweep(
     return result
 
 
-def _claim(spec: ClockSpec, level: int, rows: list[tuple], *, now: datetime, sweep: str) -> int:
+def _claim(clock: ClockRule, level: int, rows: list[tuple], *, now: datetime, sweep: str) -> int:
     """Claim ``level`` for the locked ``rows``; events and level updates only for claims really inserted."""
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        return _claim_postgresql(spec, level, [row[0] for row in rows], now=now, sweep=sweep)
+        return _claim_postgresql(clock, level, [row[0] for row in rows], now=now, sweep=sweep)
     Escalation.objects.bulk_create(
         [
-            Escalation(complaint_id=row[0], clock=spec.clock, due=row[1], level=level, created_at=now, sweep=sweep)
+            Escalation(complaint_id=row[0], clock=clock.name, due=row[1], level=level, created_at=now, sweep=sweep)
             for row in rows
         ],
         ignore_conflicts=True,
@@ -307,18 +194,18 @@ def _claim(spec: ClockSpec, level: int, rows: list[tuple], *, now: datetime, swe
     # Rows another sweep inserted first keep their own sweep id, so this reads only ours.
     mine = list(
         Escalation.objects.filter(
-            sweep=sweep, clock=spec.clock, level=level, complaint_id__in=[row[0] for row in rows]
+            sweep=sweep, clock=clock.name, level=level, complaint_id__in=[row[0] for row in rows]
         ).values_list("complaint_id", "due")
     )
     if not mine:
         return 0
     earlier: dict[tuple[int, datetime], set[int]] = {}
-    if level > 1 and spec.supervisors_after is not None:
+    if level > 1 and clock.supervisors_after is not None:
         for complaint_id, due, lower in Escalation.objects.filter(
-            clock=spec.clock, level__lt=level, complaint_id__in=[complaint_id for complaint_id, _ in mine]
+            clock=clock.name, level__lt=level, complaint_id__in=[complaint_id for complaint_id, _ in mine]
         ).values_list("complaint_id", "due", "level"):
             earlier.setdefault((complaint_id, due), set()).add(lower)
-    lower_levels = set(range(1, level)) if spec.supervisors_after is not None else set()
+    lower_levels = set(range(1, level)) if clock.supervisors_after is not None else set()
     ComplaintEvent.objects.bulk_create(
         [
             ComplaintEvent(
@@ -328,7 +215,7 @@ def _claim(spec: ClockSpec, level: int, rows: list[tuple], *, now: datetime, swe
                 actor_label=ComplaintEvent.SYSTEM,
                 kind=EVENT_KIND,
                 data={
-                    "clock": spec.clock,
+                    "clock": clock.name,
                     "level": level,
                     "due": due.isoformat(timespec="microseconds"),
                     # Lower steps not claimed before this one are never recorded (module docstring).
@@ -344,7 +231,7 @@ def _claim(spec: ClockSpec, level: int, rows: list[tuple], *, now: datetime, swe
     return len(mine)
 
 
-def _claim_postgresql(spec: ClockSpec, level: int, ids: list[int], *, now: datetime, sweep: str) -> int:
+def _claim_postgresql(clock: ClockRule, level: int, ids: list[int], *, now: datetime, sweep: str) -> int:
     """The same as the portable path in one statement: claims, events and level updates in the database.
 
     The rows never travel to Python and back, which is what makes a sweep of thousands of
@@ -353,8 +240,8 @@ def _claim_postgresql(spec: ClockSpec, level: int, ids: list[int], *, now: datet
     complaint_table = Complaint._meta.db_table
     event_table = ComplaintEvent._meta.db_table
     claim_table = Escalation._meta.db_table
-    due_column = Complaint._meta.get_field(spec.due_field).column
-    first_skippable = 1 if spec.supervisors_after is not None else level
+    due_column = Complaint._meta.get_field(clock.columns.due_field).column
+    first_skippable = 1 if clock.supervisors_after is not None else level
     sql = f"""
         WITH batch AS (
             SELECT id AS complaint_id, {due_column} AS due FROM {complaint_table} WHERE id = ANY(%(ids)s)
@@ -390,7 +277,7 @@ def _claim_postgresql(spec: ClockSpec, level: int, ids: list[int], *, now: datet
     """
     params: dict[str, Any] = {
         "ids": ids,
-        "clock": spec.clock,
+        "clock": clock.name,
         "level": level,
         "now": now,
         "sweep": sweep,

@@ -1,6 +1,7 @@
 """How a case moves, as data: service-level policies, escalation claims and the notification log."""
 from __future__ import annotations
 
+from datetime import time
 from functools import cache
 
 from django.conf import settings
@@ -13,7 +14,69 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.states import Kind, Severity
 
+from .calendars import Unit
 from .policies import DEFAULT_SLA, Sla
+
+
+class Calendar(models.Model):
+    """A business calendar: which days are working days (``workflows.calendars`` counts on it).
+
+    The weekend plus dated exceptions: holidays, and weekend days that are working days
+    (mainland China's make-up days, 调休). ``first_year``..``last_year`` is what has been
+    loaded; a deadline in another year is counted on the weekend alone and says so.
+    """
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    # Python weekday numbers (Monday = 0); Saturday and Sunday unless the bank says otherwise.
+    weekend_days = models.JSONField(_("weekend days"), default=list, help_text=_("Weekday numbers: Monday is 0, Sunday 6."))
+    first_year = models.PositiveSmallIntegerField(_("first year loaded"), null=True, blank=True)
+    last_year = models.PositiveSmallIntegerField(_("last year loaded"), null=True, blank=True)
+    # Bumped by every change of the calendar or its days, so caches know when to reload.
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        days = self.weekend_days
+        if not isinstance(days, list) or any(not isinstance(day, int) or not 0 <= day <= 6 for day in days) or len(set(days)) != len(days):
+            raise ValidationError({"weekend_days": _("List weekday numbers from 0 (Monday) to 6 (Sunday), each once.")})
+        if len(days) == 7:
+            raise ValidationError({"weekend_days": _("A week needs at least one working day.")})
+        if (self.first_year is None) != (self.last_year is None) or (
+            self.first_year is not None and self.last_year is not None and self.first_year > self.last_year
+        ):
+            raise ValidationError({"last_year": _("Give both years, the first no later than the last.")})
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday")
+    WORKING_DAY = "working_day", _("Working day")
+
+
+class CalendarDay(models.Model):
+    """A dated exception to a calendar's weekend rule."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="days", verbose_name=_("calendar"))
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=12, choices=CalendarDayKind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["calendar", "date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="calendarday_unique_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.get_kind_display()}"
 
 
 class SlaPolicy(models.Model):
@@ -24,16 +87,52 @@ class SlaPolicy(models.Model):
     first_response_hours = models.PositiveSmallIntegerField(
         _("first response (hours)"), default=DEFAULT_SLA.first_response_hours, validators=[MinValueValidator(1)]
     )
-    resolution_days = models.PositiveSmallIntegerField(
-        _("resolution (days after the day of receipt)"),
-        default=DEFAULT_SLA.resolution_days,
+    resolution_window = models.PositiveSmallIntegerField(
+        _("resolution window"),
+        default=DEFAULT_SLA.resolution_window,
         validators=[MinValueValidator(1)],
+        help_text=_("Counted in the unit below, from the day of receipt."),
+    )
+    resolution_unit = models.CharField(
+        _("resolution unit"),
+        max_length=20,
+        choices=[(unit.value, unit.label) for unit in Unit if unit != Unit.HOURS],
+        default=DEFAULT_SLA.resolution_unit,
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("business calendar"),
+        help_text=_("Which days are working days. Empty: Saturday and Sunday are the only days off."),
+    )
+    count_receipt_day = models.BooleanField(
+        _("the day of receipt counts"),
+        default=DEFAULT_SLA.count_receipt_day,
+        help_text=_("Off: the window starts the day after receipt (Civil Code Art. 201)."),
+    )
+    cutoff_time = models.TimeField(
+        _("close of business"),
+        null=True,
+        blank=True,
+        help_text=_("A case received later in the day counts as received on the next working day. Empty: no cut-off."),
+    )
+    roll_over = models.BooleanField(
+        _("a last day that is not a working day moves to the next working day"),
+        default=DEFAULT_SLA.roll_over,
+        help_text=_("Civil Code Art. 203. Business-day windows always end on a working day."),
     )
     owner_extension_max_days = models.PositiveSmallIntegerField(
-        _("longest window a department owner may approve (days)"), default=DEFAULT_SLA.owner_extension_max_days
+        _("longest window a department owner may approve"),
+        default=DEFAULT_SLA.owner_extension_max_days,
+        help_text=_("Days of the window's kind: business days for a business-day window, otherwise calendar days."),
     )
     max_extension_days = models.PositiveSmallIntegerField(
-        _("longest window a supervisor may approve (days)"), default=DEFAULT_SLA.max_extension_days
+        _("longest window a supervisor may approve"),
+        default=DEFAULT_SLA.max_extension_days,
+        help_text=_("Days of the window's kind, as above."),
     )
     review_days = models.PositiveSmallIntegerField(
         _("review call-back (days after resolution)"), default=DEFAULT_SLA.review_days, validators=[MinValueValidator(1)]
@@ -54,7 +153,7 @@ class SlaPolicy(models.Model):
         return f"{self.get_kind_display()} / {self.get_severity_display()}"
 
     def clean(self) -> None:
-        if not self.resolution_days <= self.owner_extension_max_days <= self.max_extension_days:
+        if not self.as_sla().window_days <= self.owner_extension_max_days <= self.max_extension_days:
             raise ValidationError(
                 {
                     "owner_extension_max_days": _(
@@ -64,7 +163,8 @@ class SlaPolicy(models.Model):
             )
 
     def as_sla(self) -> Sla:
-        return Sla(**{name: getattr(self, name) for name in SLA_NUMBERS})
+        revision = self.calendar.revision if self.calendar is not None else None
+        return Sla(**{name: getattr(self, name) for name in SLA_COLUMNS}, calendar_revision=revision)
 
     @classmethod
     def sla_for(cls, *, kind: str, severity: str) -> Sla:
@@ -78,11 +178,16 @@ class SlaPolicy(models.Model):
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, [kind, severity])
             row = cursor.fetchone()
-        return Sla(**dict(zip(SLA_NUMBERS, row, strict=True))) if row else DEFAULT_SLA
+        if not row:
+            return DEFAULT_SLA
+        values = dict(zip((*SLA_COLUMNS, "calendar_revision"), row, strict=True))
+        if isinstance(values["cutoff_time"], str):  # SQLite keeps a time as text
+            values["cutoff_time"] = time.fromisoformat(values["cutoff_time"])
+        return Sla(**values)
 
 
-# The columns of SlaPolicy that make an Sla, in Sla's field order.
-SLA_NUMBERS = tuple(Sla.__dataclass_fields__)
+# The columns of SlaPolicy that make an Sla, in Sla's field order; the calendar's revision comes with them.
+SLA_COLUMNS = tuple(name for name in Sla.__dataclass_fields__ if name != "calendar_revision")
 
 
 def _sla_column(name: str) -> str:
@@ -96,11 +201,12 @@ def _sla_column(name: str) -> str:
 @cache
 def _sla_statement(alias: str) -> tuple[str, str]:
     quote = connections[alias].ops.quote_name
-    opts = SlaPolicy._meta
-    columns = ", ".join(quote(_sla_column(name)) for name in SLA_NUMBERS)
+    policy, calendar = quote(SlaPolicy._meta.db_table), quote(Calendar._meta.db_table)
+    columns = ", ".join(f"{policy}.{quote(_sla_column(name))}" for name in SLA_COLUMNS)
     sql = (
-        f"SELECT {columns} FROM {quote(opts.db_table)} "
-        f"WHERE {quote(_sla_column('kind'))} = %s AND {quote(_sla_column('severity'))} = %s"
+        f"SELECT {columns}, {calendar}.{quote('revision')} FROM {policy} "
+        f"LEFT JOIN {calendar} ON {calendar}.{quote('id')} = {policy}.{quote(_sla_column('calendar'))} "
+        f"WHERE {policy}.{quote(_sla_column('kind'))} = %s AND {policy}.{quote(_sla_column('severity'))} = %s"
     )
     return sql, alias
 

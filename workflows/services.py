@@ -37,7 +37,7 @@ from complaints.models import (
 )
 from complaints.states import OPEN_STATES, ContactMethod, EventKind, Kind, Outcome
 
-from . import escalation, policies
+from . import clocks, escalation, policies
 from .models import SlaPolicy
 
 logger = logging.getLogger(__name__)
@@ -384,10 +384,11 @@ def complaint_create(
     complaint.customer_phone = normalize_phone(complaint.customer_phone) if complaint.customer_phone else ""
 
     sla = SlaPolicy.sla_for(kind=kind, severity=severity)
-    complaint.first_response_due = policies.first_response_due(received_at, sla)
+    clocks.start_first_response(complaint, sla, received_at)
     complaint.resolution_clock_started_at = received_at
-    complaint.resolution_window_days = sla.resolution_days
-    complaint.resolution_due = policies.resolution_due(received_at, sla.resolution_days)
+    complaint.resolution_window_days = sla.window_days
+    for name, value in clocks.resolution_deadline(sla, received_at).as_fields().items():
+        setattr(complaint, name, value)
 
     # Route by the category before the insert, so that the case is written once.
     department = category.default_department
@@ -672,7 +673,7 @@ def complaint_approve_extension(
         previous["resolution_due"] = case.resolution_due.isoformat() if case.resolution_due else ""
         window = case.resolution_window_days + (case.extension_requested_days or 0)
         started_at = _set(case.resolution_clock_started_at, "resolution clock start")  # set at intake
-        return {"resolution_due": policies.resolution_due(started_at, window)}
+        return clocks.resolution_deadline(_sla(case), started_at, window).as_fields()
 
     return _run(
         complaint=complaint,
@@ -740,7 +741,7 @@ def complaint_resolve(
             "cause": cause,
             "compensation": compensation,
             "at": at,
-            "review_due": policies.review_due(at, _sla(case)),
+            "review_due": clocks.review_due(_sla(case), at),
         }
 
     return _run(
@@ -824,11 +825,7 @@ def complaint_reopen(*, complaint, actor, reason: str, expected_version=None, no
         _require_text(reason, "reason", _("Say why the customer does not accept the outcome."))
         sla = _sla(case)
         previous["outcome"] = case.outcome
-        return {
-            "at": at,
-            "resolution_window_days": sla.resolution_days,
-            "resolution_due": policies.resolution_due(at, sla.resolution_days),
-        }
+        return {"at": at, "resolution_window_days": sla.window_days, **clocks.resolution_deadline(sla, at).as_fields()}
 
     return _run(
         complaint=complaint,

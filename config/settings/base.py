@@ -183,6 +183,9 @@ API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32)
 INTAKE_RECEIVED_AT_HORIZON_DAYS = env_int("INTAKE_RECEIVED_AT_HORIZON_DAYS", 1096)
 
 # --- The product's own settings -----------------------------------------------------
+# The regulator's rules a fresh database starts from: cn (PBOC, the default), uk (FCA DISP) or
+# us (CFPB); see workflows/rule_sets.py. Afterwards the policies are edited in the admin.
+COMPLAINT_RULES = env_str("COMPLAINT_RULES", "cn")
 # The bank's name, printed on reports and e-mails.
 BANK_NAME = env_str("BANK_NAME", "Demo Bank")
 # Absolute base URL used for links in e-mails.

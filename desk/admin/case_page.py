@@ -22,7 +22,7 @@ from complaints import selectors
 from complaints.masking import mask_account, mask_email, mask_id_number, mask_name, mask_phone
 from complaints.models import Complaint
 from complaints.states import ExtensionStatus
-from workflows import services
+from workflows import clocks, services
 from workflows.transitions import TRANSITIONS, available_transitions
 
 from ..badges import running_clocks
@@ -130,6 +130,7 @@ class CasePageMixin(CaseAdminBase):
             "original": case,
             "title": f"{case.reference} · {case.subject}",
             "clocks": running_clocks(case),
+            "calendar_gaps": clocks.calendar_gap_years(case) if clocks.RESOLUTION.columns.runs_on(case) else [],
             "extension": extension_in_words(case),
             "assignee": full_name(case.assignee) if case.assignee else "",
             "panels": panels,

@@ -6,12 +6,13 @@ work queues count, so a queue's link lists exactly the cases it counted.
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Case, DateTimeField, F, Q, QuerySet, When
-from django.db.models.functions import Least
+from django.db.models import Case, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Least, NullIf
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -22,9 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from complaints import queues, selectors
 from complaints.masking import mask_name, mask_phone
 from complaints.models import Complaint, Department
-from complaints.states import UNRESOLVED_STATES, ComplaintState, ExtensionStatus, Kind
+from complaints.states import ComplaintState, ExtensionStatus, Kind
+from workflows.clocks import CLOCKS
 
-from ..badges import deadline_badge, warning_percents
+from ..badges import deadline_badge
 from .base import CaseAdminBase
 from .policies import EscalationLevelFilter
 
@@ -161,20 +163,22 @@ class ScopedDepartmentFilter(admin.RelatedFieldListFilter):
         return [(d.pk, str(d)) for d in Department.objects.filter(pk__in=visible)]
 
 
-def _first_response_runs() -> Q:
-    return queues.first_response_running_q() & Q(first_response_due__isnull=False)
+# Later than any deadline: stands for "this clock does not run" inside LEAST, which SQLite
+# makes null as soon as one argument is null.
+_NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
-def next_due_expression() -> Case:
+def next_due_expression() -> NullIf:
     """The deadline of the running clock that falls due first, as ``selectors.next_deadline`` picks it; null when none runs."""
-    return Case(
-        When(_first_response_runs() & Q(resolution_due__isnull=False), then=Least("first_response_due", "resolution_due")),
-        When(_first_response_runs(), then=F("first_response_due")),
-        When(state__in=UNRESOLVED_STATES, resolution_due__isnull=False, then=F("resolution_due")),
-        When(state=ComplaintState.RESOLVED, review_due__isnull=False, resolved_at__isnull=False, then=F("review_due")),
-        default=None,
-        output_field=DateTimeField(),
-    )
+    deadlines = [
+        Case(
+            When(clock.columns.running & Q(**{f"{clock.columns.due_field}__isnull": False}), then=F(clock.columns.due_field)),
+            default=Value(_NEVER),
+            output_field=DateTimeField(),
+        )
+        for clock in CLOCKS.values()
+    ]
+    return NullIf(Least(*deadlines), Value(_NEVER), output_field=DateTimeField())
 
 
 def with_next_due(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
@@ -191,13 +195,6 @@ class CaseChangeList(ChangeList):
         # The admin's get_queryset is the visibility selector; the annotation is the list's own.
         self.root_queryset = with_next_due(self.root_queryset)
         return super().get_queryset(request, exclude_parameters)
-
-    def get_results(self, request):
-        super().get_results(request)
-        # The deadline badges' warning bands, read once for the page rather than once a row.
-        percents = warning_percents()
-        for case in self.result_list:
-            case._warning_percents = percents
 
 
 class CaseListMixin(CaseAdminBase):
@@ -273,7 +270,7 @@ class CaseListMixin(CaseAdminBase):
 
     @admin.display(description=_("next deadline"), ordering=F("next_due").asc(nulls_last=True))
     def next_deadline(self, obj: Complaint) -> str:
-        return deadline_badge(obj, percents=getattr(obj, "_warning_percents", None))
+        return deadline_badge(obj)
 
     @admin.display(description=_("escalation, extension"), ordering="-escalation_level")
     def alerts(self, obj: Complaint) -> str:

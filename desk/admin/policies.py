@@ -13,13 +13,27 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "kind",
         "severity",
         "first_response_hours",
-        "resolution_days",
+        "resolution_window",
+        "resolution_unit",
+        "calendar",
+        "roll_over",
         "owner_extension_max_days",
         "max_extension_days",
         "review_days",
         "warning_percent",
     )
     list_filter = ("kind", "severity")
+    fieldsets = (
+        (None, {"fields": ("kind", "severity")}),
+        (_("First response"), {"fields": ("first_response_hours",)}),
+        (
+            _("Resolution"),
+            {"fields": ("resolution_window", "resolution_unit", "calendar", "count_receipt_day", "cutoff_time", "roll_over")},
+        ),
+        (_("Extensions"), {"fields": ("owner_extension_max_days", "max_extension_days")}),
+        (_("Review call-back and warnings"), {"fields": ("review_days", "warning_percent")}),
+    )
+    readonly_fields = ("kind", "severity")
 
     def has_add_permission(self, request) -> bool:
         return False  # one row per kind and severity, created by migration

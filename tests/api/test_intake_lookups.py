@@ -112,7 +112,7 @@ def test_edited_sla_policy_applies_to_the_next_intake(world, client_for, intake_
     client = client_for(world.cs)
     first = Complaint.objects.get(reference=client.post(INTAKE, intake_body(), format="json").json()["reference"])
     assert first.first_response_due - first.received_at == timedelta(hours=24)
-    SlaPolicy.objects.filter(kind="complaint", severity="medium").update(first_response_hours=4, resolution_days=5)
+    SlaPolicy.objects.filter(kind="complaint", severity="medium").update(first_response_hours=4, resolution_window=5)
     second = Complaint.objects.get(reference=client.post(INTAKE, intake_body(), format="json").json()["reference"])
     assert second.first_response_due - second.received_at == timedelta(hours=4)
     assert second.resolution_window_days == 5
@@ -129,8 +129,14 @@ def test_sla_for_without_a_policy_row_is_the_default(world):
 
 def test_intake_with_a_token_costs_a_fixed_number_of_queries(world, intake_body):
     client = _token_client(factories.UserFactory(username="channel", roles=["cs_staff"]))
+    # The first intake also reads the policy's business calendar (the calendar and its days),
+    # which is then kept in memory until its revision changes.
+    with CaptureQueriesContext(connection) as first:
+        assert client.post(INTAKE, intake_body(external_id="n-0"), format="json").status_code == 201
     with CaptureQueriesContext(connection) as captured:
         assert client.post(INTAKE, intake_body(external_id="n-1"), format="json").status_code == 201
     selects = [q["sql"] for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
-    # token+user+groups, category+department, the external_id probe, the SLA policy
+    # token+user+groups, category+department, the external_id probe, the SLA policy with the calendar's revision
     assert len(selects) == 4, selects
+    first_selects = [q["sql"] for q in first if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(first_selects) == 6 and "workflows_calendarday" in first_selects[-1], first_selects

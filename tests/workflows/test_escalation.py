@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from complaints.models import Complaint, ComplaintEvent
 from tests import factories
 from workflows import escalation, services
+from workflows.calendars import warning_at
 from workflows.models import Escalation
-from workflows.policies import warning_at
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)

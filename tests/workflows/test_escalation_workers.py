@@ -161,10 +161,13 @@ def seed(world) -> dict[int, tuple[str, int, set[str]]]:
                     assignee=world.member if department else None,
                     state=state,  # seeded in bulk: the services are too slow for thousands of rows
                     first_response_due=now + due_in,
+                    # The warning instants intake writes: 75 % of each window.
+                    first_response_warn_at=received + (now + due_in - received) * 0.75,
                     first_responded_at=received + hour if resolved else None,
                     resolution_clock_started_at=received,
                     resolution_window_days=15,
                     resolution_due=received + timedelta(days=16),
+                    resolution_warn_at=received + timedelta(days=12),
                     resolved_at=now - 8 * 24 * hour if resolved else None,
                     review_due=now - hour if resolved else None,
                 )

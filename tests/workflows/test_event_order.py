@@ -27,7 +27,7 @@ from complaints.states import FINAL_STATES
 from complaints.states import ComplaintState as S
 from tests import factories
 from tests.threads import run_at_once
-from workflows import policies, services
+from workflows import clocks, services
 from workflows.models import SlaPolicy
 
 CLOSING = {"close", "close_unreachable", "withdraw", "reject", "merge"}
@@ -95,13 +95,13 @@ def assert_history_agrees(case: Complaint) -> None:
     if case.resolved_at is not None:
         resolved = last("resolve")
         assert resolved is not None and case.resolved_at == resolved.created_at, stamps
-        assert case.review_due == policies.review_due(case.resolved_at, sla)
+        assert case.review_due == clocks.review_due(sla, case.resolved_at)
     else:
         assert case.review_due is None
     reopened = last("reopen")
     started = reopened.created_at if reopened is not None else case.received_at
     assert case.resolution_clock_started_at == started, stamps
-    assert case.resolution_due == policies.resolution_due(started, case.resolution_window_days)
+    assert case.resolution_due == clocks.resolution_deadline(sla, started, case.resolution_window_days).due
     if case.extension_requested_at is not None:
         requested = last("request_extension")
         assert requested is not None and case.extension_requested_at == requested.created_at, stamps

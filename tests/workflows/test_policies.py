@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from complaints.models import Complaint
 from tests import factories
-from workflows import policies
+from workflows import calendars, clocks, policies
+from workflows.calendars import Window
+from workflows.policies import DEFAULT_SLA
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = ZoneInfo("UTC")
@@ -38,25 +41,27 @@ def end_of(year, month, day) -> datetime:
         (local(2026, 12, 25, 9, 0), end_of(2027, 1, 9)),
     ],
 )
-def test_resolution_due_is_end_of_15th_local_day_after_receipt(received, due):
-    assert policies.resolution_due(received, 15, SHANGHAI) == due
+def test_15_calendar_days_end_at_the_end_of_the_15th_local_day_after_receipt(received, due):
+    assert calendars.due(received, Window(15, roll_over=False), tz=SHANGHAI).due == due
 
 
 def test_resolution_due_follows_the_banks_zone_across_daylight_saving():
     new_york = ZoneInfo("America/New_York")
     received = datetime(2026, 10, 25, 12, 0, tzinfo=new_york)  # EDT; the deadline falls in EST
-    due = policies.resolution_due(received, 15, new_york)
+    due = calendars.due(received, Window(15, roll_over=False), tz=new_york).due
     assert due == datetime(2026, 11, 9, 23, 59, 59, 999999, tzinfo=new_york)
     assert due.utcoffset() == timedelta(hours=-5)
 
 
 def test_first_response_due_is_24_hours_after_receipt():
     received = local(2026, 2, 28, 13, 15)
-    assert policies.first_response_due(received) == local(2026, 3, 1, 13, 15)
+    case = Complaint(received_at=received)
+    clocks.start_first_response(case, DEFAULT_SLA, received)
+    assert case.first_response_due == local(2026, 3, 1, 13, 15)
 
 
 def test_review_due_is_7_days_after_resolution():
-    assert policies.review_due(local(2026, 11, 28, 8, 0)) == local(2026, 12, 5, 8, 0)
+    assert clocks.review_due(DEFAULT_SLA, local(2026, 11, 28, 8, 0)) == local(2026, 12, 5, 8, 0)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +83,8 @@ def test_case_received_in_the_past_gets_deadlines_from_receipt(world, settings):
     with time_machine.travel(local(2026, 11, 24, 9, 0), tick=False):
         case = factories.create_case(world, received_at=local(2026, 11, 20, 23, 30))
     assert case.first_response_due == local(2026, 11, 21, 23, 30)
-    assert case.resolution_due == end_of(2026, 12, 5)
+    # The 15th day, Saturday 5 December, is a rest day: the period ends on Monday 7 December (Art. 203).
+    assert case.resolution_due == end_of(2026, 12, 7)
     assert case.reference.startswith("C-20261124-")
 
 
