@@ -64,8 +64,9 @@ RESOLUTION = ClockColumns(
     start_field="resolution_clock_started_at",
     due_field="resolution_due",
     warn_field="resolution_warn_at",
-    running=Q(state__in=list(UNRESOLVED_STATES)),
-    runs_on=lambda case: case.state in UNRESOLVED_STATES,
+    # A paused clock (pause/resume) does not run: no escalation, not overdue.
+    running=Q(state__in=list(UNRESOLVED_STATES), resolution_paused_at__isnull=True),
+    runs_on=lambda case: case.state in UNRESOLVED_STATES and case.resolution_paused_at is None,
 )
 REVIEW = ClockColumns(
     name="review",

@@ -28,6 +28,14 @@ def extension_pending(complaint) -> bool:
     return complaint.extension_status == ExtensionStatus.PENDING
 
 
+def resolution_clock_running(complaint) -> bool:
+    return complaint.resolution_paused_at is None
+
+
+def resolution_clock_paused(complaint) -> bool:
+    return complaint.resolution_paused_at is not None
+
+
 def resolution_deadline_not_passed(complaint) -> bool:
     """An extension must be asked for and approved before the resolution deadline passes."""
     return complaint.resolution_due is None or timezone.now() <= complaint.resolution_due
@@ -93,6 +101,8 @@ def _explanations() -> dict[Callable[..., bool], StrPromise]:
         resolution_deadline_not_passed: _(
             "The resolution deadline has passed; an extension must be asked for and approved before it."
         ),
+        resolution_clock_running: _("The resolution clock is paused; resume it first."),
+        resolution_clock_paused: _("The resolution clock is not paused."),
         may_close_unreachable: _(
             "A case can be closed as unreachable only after three recorded call-back attempts "
             "or once the review period has run out."

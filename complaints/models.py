@@ -6,7 +6,7 @@ methods only change fields. Locking, deadlines, events and side effects live in
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -29,6 +29,7 @@ from .states import (
     ExtensionStatus,
     Kind,
     Outcome,
+    PauseReason,
     Severity,
 )
 
@@ -219,6 +220,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     )
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     resolution_warn_at = models.DateTimeField(_("resolution warning at"), null=True, blank=True)
+    # pause/resume: while paused_at is set the resolution clock stands still; resume moves the
+    # deadline by the time paused and adds it to resolution_paused_total.
+    resolution_paused_at = models.DateTimeField(_("resolution clock paused at"), null=True, blank=True)
+    pause_reason = models.CharField(_("pause reason"), max_length=20, choices=PauseReason.choices, blank=True)
+    resolution_paused_total = models.DurationField(_("resolution clock paused in all"), default=timedelta(0))
     # Years the resolution deadline was counted through without their business calendar
     # (weekends only), e.g. "2027"; empty when the calendar covered every day counted.
     calendar_gaps = models.CharField(_("calendar not loaded for"), max_length=40, blank=True, default="")
@@ -381,7 +387,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[S.ASSIGNED, S.IN_PROGRESS],
         target=None,
-        conditions=[conditions.extension_not_pending, conditions.resolution_deadline_not_passed],
+        conditions=[
+            conditions.extension_not_pending,
+            conditions.resolution_deadline_not_passed,
+            conditions.resolution_clock_running,
+        ],
         permission=conditions.may_work_case,
         custom={"label": _("Request extension")},
     )
@@ -423,6 +433,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.IN_PROGRESS,
         target=S.RESOLVED,
+        conditions=[conditions.resolution_clock_running],
         permission=conditions.may_work_case,
         custom={"label": _("Resolve")},
     )
@@ -436,6 +447,55 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         self.callback_attempts = 0
         if self.extension_status == ExtensionStatus.PENDING:
             self.extension_status = ExtensionStatus.NONE
+
+    @transition(
+        field=state,
+        source=[S.ASSIGNED, S.IN_PROGRESS],
+        target=None,
+        conditions=[conditions.resolution_clock_running],
+        permission=conditions.may_work_case,
+        custom={"label": _("Pause the resolution clock")},
+    )
+    def pause(self, *, reason: str, at) -> None:
+        self.resolution_paused_at = at
+        self.pause_reason = reason
+
+    @transition(
+        field=state,
+        source=[S.ASSIGNED, S.IN_PROGRESS],
+        target=None,
+        conditions=[conditions.resolution_clock_paused],
+        permission=conditions.may_work_case,
+        custom={"label": _("Resume the resolution clock")},
+    )
+    def resume(self, *, at) -> None:
+        paused = at - self.resolution_paused_at
+        self.resolution_paused_total += paused
+        if self.resolution_due is not None:
+            self.resolution_due += paused
+        if self.resolution_warn_at is not None:
+            self.resolution_warn_at += paused
+        self.resolution_paused_at = None
+        self.pause_reason = ""
+
+    @transition(
+        field=state,
+        source=[S.ASSIGNED, S.IN_PROGRESS],
+        target=None,
+        permission=conditions.may_work_case,
+        custom={"label": _("New facts: restart the resolution clock")},
+    )
+    def new_facts(self, *, at, resolution_window_days: int, resolution_due, resolution_warn_at, calendar_gaps: str) -> None:
+        if self.resolution_paused_at is not None:  # the material the pause waited for
+            self.resolution_paused_total += at - self.resolution_paused_at
+            self.resolution_paused_at = None
+            self.pause_reason = ""
+        self.extension_status = ExtensionStatus.NONE if self.extension_status == ExtensionStatus.PENDING else self.extension_status
+        self.resolution_clock_started_at = at
+        self.resolution_window_days = resolution_window_days
+        self.resolution_due = resolution_due
+        self.resolution_warn_at = resolution_warn_at
+        self.calendar_gaps = calendar_gaps
 
     @transition(
         field=state,

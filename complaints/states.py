@@ -85,6 +85,14 @@ class ExtensionStatus(models.TextChoices):
     DENIED = "denied", _("Denied")
 
 
+class PauseReason(models.TextChoices):
+    """Why the resolution clock may stop (PRODUCT section 2): time the bank does not control."""
+
+    APPRAISAL = "appraisal", _("External appraisal, testing or valuation")
+    MEDIATION = "mediation", _("Mediation")
+    AWAITING_DOCUMENTS = "awaiting_documents", _("Awaiting the customer's documents")
+
+
 class EventKind(models.TextChoices):
     """What a line of a case's history records: intake, each transition, an escalation step."""
 
@@ -103,4 +111,7 @@ class EventKind(models.TextChoices):
     REJECT = "reject", _("Rejected")
     MERGE = "merge", _("Merged")
     WITHDRAW = "withdraw", _("Withdrawn")
+    PAUSE = "pause", _("Resolution clock paused")
+    RESUME = "resume", _("Resolution clock resumed")
+    NEW_FACTS = "new_facts", _("New facts; resolution clock restarted")
     ESCALATION = "escalation", _("Escalation")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from complaints import selectors
 from complaints.models import Complaint
+from complaints.states import UNRESOLVED_STATES
 from workflows.clocks import CLOCKS
 
 CLOCK_LABELS = {name: clock.label for name, clock in CLOCKS.items()}
@@ -38,7 +39,7 @@ class ClockBadge:
     label: str
     due: datetime
     started: datetime
-    status: str  # "green", "amber" or "red"
+    status: str  # "green", "amber", "red", or "paused"
     text: str
 
     def html(self) -> SafeString:
@@ -66,6 +67,17 @@ def running_clocks(complaint: Complaint, *, now: datetime | None = None) -> list
             status = "amber" if warn_at is not None and now >= warn_at else "green"
             text = gettext("%(clock)s in %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
         badges.append(ClockBadge(name, label, due, started, status, text))
+    paused_at, due = complaint.resolution_paused_at, complaint.resolution_due
+    if paused_at is not None and due is not None and complaint.state in UNRESOLVED_STATES:
+        # A paused clock is not running, but staff must see that it exists and why it stands still.
+        text = gettext("%(clock)s paused %(delta)s ago: %(reason)s") % {
+            "clock": str(CLOCKS["resolution"].label),
+            "delta": humanize_delta((now - paused_at).total_seconds()),
+            "reason": complaint.get_pause_reason_display().lower(),
+        }
+        badges.append(
+            ClockBadge("resolution", str(CLOCKS["resolution"].label), due, paused_at, "paused", text)
+        )
     return badges
 
 

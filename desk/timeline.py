@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from complaints.models import Cause, ComplaintEvent, Department
-from complaints.states import ComplaintState, ContactMethod, EventKind, Outcome
+from complaints.states import ComplaintState, ContactMethod, EventKind, Outcome, PauseReason
 
-from .badges import CLOCK_LABELS
+from .badges import CLOCK_LABELS, humanize_delta
 
 ESCALATION_LEVELS = {
     1: gettext_lazy("warning"),
@@ -170,6 +170,20 @@ def _sentence(event: ComplaintEvent, names: _Names) -> tuple[str, list[tuple[str
         return _("Merged into %(reference)s.") % {"reference": data.get("into", "")}, details
     if kind == EventKind.WITHDRAW:
         return _("Withdrawn by the customer."), details
+    if kind == EventKind.PAUSE:
+        return _("Resolution clock paused: %(reason)s; customer told by %(method)s.") % {
+            "reason": _choice(PauseReason, data.get("reason")).lower(),
+            "method": _choice(ContactMethod, data.get("customer_notified_by")).lower(),
+        }, details
+    if kind == EventKind.RESUME:
+        return _("Resolution clock resumed after %(paused)s; new deadline %(due)s.") % {
+            "paused": humanize_delta(float(data.get("paused_seconds") or 0)),
+            "due": local_moment(data.get("resolution_due")),
+        }, [(_("Previous deadline"), local_moment(data.get("previous_resolution_due")))]
+    if kind == EventKind.NEW_FACTS:
+        return _("New facts from the customer: the resolution clock restarts; new deadline %(due)s.") % {
+            "due": local_moment(data.get("resolution_due"))
+        }, details
     if kind == EventKind.ESCALATION:
         level = int(data.get("level") or 0)
         sentence = _("%(clock)s deadline %(due)s: %(level)s.") % {

@@ -35,7 +35,7 @@ from complaints.models import (
     normalize_phone,
     transition_label,
 )
-from complaints.states import OPEN_STATES, ContactMethod, EventKind, Kind, Outcome
+from complaints.states import OPEN_STATES, ContactMethod, EventKind, Kind, Outcome, PauseReason
 
 from . import clocks, escalation, policies
 from .models import SlaPolicy
@@ -906,6 +906,79 @@ def complaint_withdraw(*, complaint, actor, reason: str, expected_version=None, 
         actor=actor,
         reason=reason,
         missing=_("Record what the customer said."),
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+# --- pausing and restarting the resolution clock (PRODUCT section 2) -----------------------
+def complaint_pause(
+    *, complaint, actor, reason: str, customer_notified_by: str, note: str = "", expected_version=None, now=None
+) -> Complaint:
+    """Stop the resolution clock while the bank waits on something it does not control; the customer is told."""
+
+    def prepare(case: Complaint, at: datetime) -> dict:
+        errors: dict[str, list[str]] = {}
+        if reason not in PauseReason.values:
+            errors["reason"] = [_("Choose why the clock stops: an appraisal, mediation or the customer's documents.")]
+        if customer_notified_by not in ContactMethod.values:
+            errors["customer_notified_by"] = [_("Say how the customer was told that the clock is paused.")]
+        if errors:
+            raise ValidationError(errors)
+        return {"reason": reason, "at": at}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="pause",
+        prepare=prepare,
+        note=(note or "").strip(),
+        data=lambda c: {"reason": reason, "customer_notified_by": customer_notified_by},
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def complaint_resume(*, complaint, actor, note: str = "", expected_version=None, now=None) -> Complaint:
+    """Restart the paused resolution clock; the deadline moves by the time it was paused."""
+    previous: dict[str, Any] = {}
+
+    def prepare(case: Complaint, at: datetime) -> dict:
+        previous["due"] = case.resolution_due
+        previous["paused"] = at - case.resolution_paused_at if case.resolution_paused_at else timedelta(0)
+        return {"at": at}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="resume",
+        prepare=prepare,
+        note=(note or "").strip(),
+        data=lambda c: {
+            "paused_seconds": round(previous["paused"].total_seconds()),
+            "previous_resolution_due": previous["due"].isoformat() if previous["due"] else "",
+            "resolution_due": _set(c.resolution_due, "resolution deadline").isoformat(),
+        },
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def complaint_new_facts(*, complaint, actor, note: str, expected_version=None, now=None) -> Complaint:
+    """The customer brings new facts or reasons: the resolution clock restarts from that day."""
+
+    def prepare(case: Complaint, at: datetime) -> dict:
+        _require_text(note, "note", _("Say what the customer brought."))
+        sla = _sla(case)
+        return {"at": at, "resolution_window_days": sla.window_days, **clocks.resolution_deadline(sla, at).as_fields()}
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="new_facts",
+        prepare=prepare,
+        note=(note or "").strip(),
+        data=lambda c: {"resolution_due": _set(c.resolution_due, "resolution deadline").isoformat()},
         expected_version=expected_version,
         now=now,
     )

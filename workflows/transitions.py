@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
 from complaints.models import Complaint, transition_label
-from complaints.states import ContactMethod, Outcome
+from complaints.states import ContactMethod, Outcome, PauseReason
 
 from . import services
 
@@ -172,6 +172,26 @@ _REGISTRY = (
         ),
     ),
     Transition("withdraw", services.complaint_withdraw, (_reason(_("What the customer said")),)),
+    Transition(
+        "pause",
+        services.complaint_pause,
+        (
+            Input("reason", InputKind.CHOICE, _("Why the clock stops"), choices=PauseReason),
+            Input(
+                "customer_notified_by",
+                InputKind.CHOICE,
+                _("How the customer was told the clock is paused"),
+                choices=ContactMethod,
+            ),
+            _optional_text("note", _("Note")),
+        ),
+    ),
+    Transition("resume", services.complaint_resume, (_optional_text("note", _("Note")),)),
+    Transition(
+        "new_facts",
+        services.complaint_new_facts,
+        (Input("note", InputKind.TEXT, _("What new facts or reasons the customer brought"), rows=3),),
+    ),
 )
 
 TRANSITIONS: Mapping[str, Transition] = MappingProxyType({t.name: t for t in _REGISTRY})

@@ -65,10 +65,10 @@ def test_department_user_cannot_find_another_departments_case_by_search(client, 
 @pytest.mark.parametrize(
     ("role", "offered"),
     [
-        ("owner", {"reassign", "request_extension", "resolve"}),
-        ("member", {"request_extension", "resolve"}),
+        ("owner", {"reassign", "request_extension", "resolve", "pause", "new_facts"}),
+        ("member", {"request_extension", "resolve", "pause", "new_facts"}),
         ("cs", {"reassign", "withdraw"}),
-        ("supervisor", {"reassign", "request_extension", "resolve", "withdraw"}),
+        ("supervisor", {"reassign", "request_extension", "resolve", "withdraw", "pause", "new_facts"}),
     ],
 )
 def test_change_page_offers_only_the_users_transitions(client, world, cases, role, offered):

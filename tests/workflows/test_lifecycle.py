@@ -27,6 +27,9 @@ ALLOWED = {
     "reject": ({S.NEW, S.ASSIGNED}, S.REJECTED),
     "merge": ({S.NEW, S.ASSIGNED}, S.MERGED),
     "withdraw": ({S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED}, S.WITHDRAWN),
+    "pause": ({S.ASSIGNED, S.IN_PROGRESS}, None),
+    "resume": (set(), None),  # needs a paused clock: see test_pauses
+    "new_facts": ({S.ASSIGNED, S.IN_PROGRESS}, None),
 }
 
 
@@ -46,6 +49,9 @@ def arguments(world, name: str) -> dict:
         "reject": {"reason": "Not about the bank"},
         "merge": {"into": factories.create_case(world)},
         "withdraw": {"reason": "Customer withdrew"},
+        "pause": {"reason": "appraisal", "customer_notified_by": "phone", "note": "Valuation of the collateral"},
+        "resume": {"note": "Valuation received"},
+        "new_facts": {"note": "The customer sent the card statement"},
     }[name]
 
 
