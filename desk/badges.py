@@ -67,8 +67,8 @@ def running_clocks(complaint: Complaint, *, now: datetime | None = None) -> list
             status = "amber" if warn_at is not None and now >= warn_at else "green"
             text = gettext("%(clock)s in %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
         badges.append(ClockBadge(name, label, due, started, status, text))
-    paused_at, due = complaint.resolution_paused_at, complaint.resolution_due
-    if paused_at is not None and due is not None and complaint.state in UNRESOLVED_STATES:
+    paused_at, paused_due = complaint.resolution_paused_at, complaint.resolution_due
+    if paused_at is not None and paused_due is not None and complaint.state in UNRESOLVED_STATES:
         # A paused clock is not running, but staff must see that it exists and why it stands still.
         text = gettext("%(clock)s paused %(delta)s ago: %(reason)s") % {
             "clock": str(CLOCKS["resolution"].label),
@@ -76,7 +76,7 @@ def running_clocks(complaint: Complaint, *, now: datetime | None = None) -> list
             "reason": complaint.get_pause_reason_display().lower(),
         }
         badges.append(
-            ClockBadge("resolution", str(CLOCKS["resolution"].label), due, paused_at, "paused", text)
+            ClockBadge("resolution", str(CLOCKS["resolution"].label), paused_due, paused_at, "paused", text)
         )
     return badges
 
