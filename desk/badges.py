@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from complaints import selectors
 from complaints.models import Complaint
 from complaints.states import UNRESOLVED_STATES
+from workflows import targets
 from workflows.clocks import CLOCKS
 
 CLOCK_LABELS = {name: clock.label for name, clock in CLOCKS.items()}
@@ -51,8 +52,8 @@ class ClockBadge:
         )
 
 
-def running_clocks(complaint: Complaint, *, now: datetime | None = None) -> list[ClockBadge]:
-    """Every clock running on the case, soonest due first."""
+def running_clocks(complaint: Complaint, *, now: datetime | None = None, internal: bool = True) -> list[ClockBadge]:
+    """Every clock running on the case, soonest due first; then its internal targets (one query) unless ``internal`` is off."""
     now = now or timezone.now()
     badges = []
     for name, due, started in selectors.running_deadlines(complaint):
@@ -78,10 +79,20 @@ def running_clocks(complaint: Complaint, *, now: datetime | None = None) -> list
         badges.append(
             ClockBadge("resolution", str(CLOCKS["resolution"].label), paused_due, paused_at, "paused", text)
         )
+    for row in targets.running_targets(complaint) if internal else ():
+        left = (row.due - now).total_seconds()
+        label = row.target.label
+        if left < 0:
+            status = "red"
+            text = gettext("%(clock)s overdue by %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
+        else:
+            status = "amber" if row.warn_at is not None and now >= row.warn_at else "green"
+            text = gettext("%(clock)s in %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
+        badges.append(ClockBadge(row.target.clock, label, row.due, row.started_at, status, text))
     return badges
 
 
 def deadline_badge(complaint: Complaint, now: datetime | None = None) -> SafeString | str:
-    """The clock that falls due first, as a coloured badge; a dash when none runs."""
-    clocks = running_clocks(complaint, now=now)
+    """The regulator's clock that falls due first, as a coloured badge; a dash when none runs (no query)."""
+    clocks = running_clocks(complaint, now=now, internal=False)
     return clocks[0].html() if clocks else "—"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from complaints.models import Cause, ComplaintEvent, Department
 from complaints.states import ComplaintState, ContactMethod, EventKind, Outcome, PauseReason
+from workflows.notifications import clock_label
 
 from .badges import CLOCK_LABELS, humanize_delta
 
@@ -187,7 +188,7 @@ def _sentence(event: ComplaintEvent, names: _Names) -> tuple[str, list[tuple[str
     if kind == EventKind.ESCALATION:
         level = int(data.get("level") or 0)
         sentence = _("%(clock)s deadline %(due)s: %(level)s.") % {
-            "clock": str(CLOCK_LABELS.get(data.get("clock", ""), data.get("clock", ""))).capitalize(),
+            "clock": str(CLOCK_LABELS.get(data.get("clock", "")) or clock_label(data.get("clock", ""))).capitalize(),
             "due": local_moment(data.get("due")),
             "level": str(ESCALATION_LEVELS.get(level, level)),
         }

@@ -38,13 +38,14 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Greatest
+from django.db.models.functions import Concat, Greatest
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintEvent
 
+from . import targets
 from .clocks import CLOCKS, ClockRule, running
-from .models import Escalation
+from .models import CaseTarget, ClockTarget, Escalation
 
 logger = logging.getLogger(__name__)
 
@@ -172,10 +173,73 @@ def escalation_sweep(
                 if fetched < batch_size:
                     break
 
+    _sweep_targets(result, now=now, batch_size=batch_size, lock=lock)
     if notify:
         _enqueue_notifications(result, renotify_after=renotify_after)
     logger.info("escalation sweep %s: %s", result.sweep, result.as_dict()["steps"])
     return result
+
+
+def _sweep_targets(result: SweepResult, *, now: datetime, batch_size: int, lock: bool) -> None:
+    """The internal targets' two-step ladders: the warning (level 1) and the deadline passed (level 2).
+
+    Claims and events as for the registry's clocks; the case's own escalation level, which
+    the regulator's clocks set, is left alone.
+    """
+    for level in (2, 1):
+        window = Q(due__lt=now) if level == 2 else Q(warn_at__lte=now, due__gte=now)
+        claimed = Escalation.objects.filter(
+            complaint_id=OuterRef("complaint_id"),
+            clock=Concat(Value(ClockTarget.CLOCK_PREFIX), OuterRef("target__code")),
+            due=OuterRef("due"),
+            level__gte=level,
+        )
+        base = CaseTarget.objects.filter(targets.running_q(), window).filter(~Exists(claimed))
+        last: tuple[datetime, int] | None = None
+        while True:
+            with transaction.atomic():
+                rows = base if last is None else base.filter(Q(due__gt=last[0]) | Q(due=last[0], pk__gt=last[1]))
+                if lock:
+                    rows = rows.select_for_update(skip_locked=True, of=("self",))
+                found = list(rows.order_by("due", "pk").values_list("pk", "due", "complaint_id", "target__code")[:batch_size])
+                if not found:
+                    break
+                result.batches += 1
+                result.read += len(found)
+                last = (found[-1][1], found[-1][0])
+                for code, claimed_count in _claim_targets(level, found, now=now, sweep=result.sweep).items():
+                    result.steps[(ClockTarget.CLOCK_PREFIX + code, level)] += claimed_count
+            if len(found) < batch_size:
+                break
+
+
+def _claim_targets(level: int, rows: list[tuple], *, now: datetime, sweep: str) -> Counter:
+    Escalation.objects.bulk_create(
+        [
+            Escalation(complaint_id=case_id, clock=ClockTarget.CLOCK_PREFIX + code, due=due, level=level, created_at=now, sweep=sweep)
+            for _pk, due, case_id, code in rows
+        ],
+        ignore_conflicts=True,
+    )
+    mine = list(
+        Escalation.objects.filter(
+            sweep=sweep, level=level, complaint_id__in=[row[2] for row in rows], clock__startswith=ClockTarget.CLOCK_PREFIX
+        ).values_list("complaint_id", "clock", "due")
+    )
+    ComplaintEvent.objects.bulk_create(
+        [
+            ComplaintEvent(
+                complaint_id=complaint_id,
+                created_at=now,
+                actor=None,
+                actor_label=ComplaintEvent.SYSTEM,
+                kind=EVENT_KIND,
+                data={"clock": clock, "level": level, "due": due.isoformat(timespec="microseconds"), "skipped": []},
+            )
+            for complaint_id, clock, due in mine
+        ]
+    )
+    return Counter(clock.removeprefix(ClockTarget.CLOCK_PREFIX) for _id, clock, _due in mine)
 
 
 def _claim(clock: ClockRule, level: int, rows: list[tuple], *, now: datetime, sweep: str) -> int:

@@ -265,6 +265,97 @@ class Escalation(models.Model):
         return f"{self.get_clock_display()} / {self.get_level_display()}"
 
 
+class TargetMeasures(models.TextChoices):
+    """Which of the regulator's clocks a bank's own target shadows: its start and stop."""
+
+    FIRST_RESPONSE = "first_response", _("First response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class ClockTarget(models.Model):
+    """A bank's own target beside the regulator's clock, e.g. "resolve in 5 business days".
+
+    It starts and stops with the clock it ``measures`` (first response: receipt to response;
+    resolution: receipt, or reopening and new facts, to resolution; a pause stops it too) and has
+    its own deadline, warning and a two-step ladder: the warning to the department's people, the
+    deadline passed to its owners. Only cases logged while it is active get it.
+    """
+
+    #: Escalation claims of a target use this prefix and the code as their clock.
+    CLOCK_PREFIX = "target:"
+
+    code = models.SlugField(_("code"), max_length=12, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    measures = models.CharField(_("measures"), max_length=20, choices=TargetMeasures.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True, help_text=_("Empty: every kind."))
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, blank=True, help_text=_("Empty: every severity.")
+    )
+    window = models.PositiveSmallIntegerField(_("window"), validators=[MinValueValidator(1)])
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
+    calendar = models.ForeignKey(
+        Calendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("business calendar")
+    )
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warn when this percentage of the window has gone"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("Empty: no warning step."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("internal target")
+        verbose_name_plural = _("internal targets")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_zh if (get_language() or "").startswith("zh") and self.name_zh else self.name_en
+
+    @property
+    def clock(self) -> str:
+        return f"{self.CLOCK_PREFIX}{self.code}"
+
+
+class CaseTarget(models.Model):
+    """One internal target running (or stopped) on one case."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, related_name="targets", verbose_name=_("case")
+    )
+    target = models.ForeignKey(ClockTarget, on_delete=models.PROTECT, related_name="cases", verbose_name=_("target"))
+    started_at = models.DateTimeField(_("started at"))
+    due = models.DateTimeField(_("due"))
+    warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due", "id"]
+        verbose_name = _("case target")
+        verbose_name_plural = _("case targets")
+        indexes = [
+            models.Index(fields=["due"], condition=Q(stopped_at__isnull=True), name="casetarget_open_due"),
+            models.Index(fields=["warn_at"], condition=Q(stopped_at__isnull=True), name="casetarget_open_warn"),
+            models.Index(fields=["complaint", "stopped_at"], name="casetarget_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} / {self.due.isoformat()}"
+
+    @property
+    def met(self) -> bool | None:
+        """Stopped at or before its deadline; None while it runs."""
+        return None if self.stopped_at is None else self.stopped_at <= self.due
+
+
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")

@@ -38,7 +38,7 @@ from complaints import roles
 from complaints.masking import mask_phone
 from complaints.models import Complaint, Department
 
-from .models import Clock, Escalation, EscalationLevel, NotificationLog, NotificationStatus
+from .models import Clock, ClockTarget, Escalation, EscalationLevel, NotificationLog, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +179,15 @@ def group_by_recipient(escalations: list[Escalation]) -> list[Recipient]:
     return sorted(by_address.values(), key=lambda r: r.email.lower())
 
 
+def clock_label(clock: str) -> str:
+    """A claim's clock in words: a registry clock's label, or an internal target's name."""
+    if clock in Clock.values:
+        return str(Clock(clock).label)
+    code = clock.removeprefix(ClockTarget.CLOCK_PREFIX)
+    target = ClockTarget.objects.filter(code=code).first()
+    return target.label if target else code
+
+
 def _item(case: CaseSteps) -> dict:
     steps = sorted(case.escalations, key=lambda e: (e.due, e.clock))
     return {
@@ -186,7 +195,7 @@ def _item(case: CaseSteps) -> dict:
         "phone": mask_phone(case.complaint.customer_phone),
         "steps": [
             {
-                "clock": Clock(step.clock).label,
+                "clock": clock_label(step.clock),
                 "level": step.level,
                 "level_label": step.get_level_display(),
                 "review": step.clock == Clock.REVIEW,

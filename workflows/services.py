@@ -37,7 +37,7 @@ from complaints.models import (
 )
 from complaints.states import OPEN_STATES, ContactMethod, EventKind, Kind, Outcome, PauseReason
 
-from . import clocks, escalation, policies
+from . import clocks, escalation, policies, targets
 from .models import SlaPolicy
 
 logger = logging.getLogger(__name__)
@@ -425,6 +425,7 @@ def complaint_create(
             for event in events:
                 event.complaint = complaint
             _insert(events, alias=alias)
+            targets.start_at_intake(complaint)
     except IntegrityError:
         if external_id:
             existing = _logged_before(channel=channel, external_id=external_id)
@@ -498,6 +499,7 @@ def _run(
         kwargs = prepare(case, at)
         from_state = case.state
         running = escalation.running_deadlines(case)
+        paused_at = case.resolution_paused_at
         method(**kwargs)
         if escalation.running_deadlines(case) != running:  # a clock stopped or a deadline moved
             case.escalation_level, case.escalated_at = escalation.level_after_clock_change(case)
@@ -513,6 +515,7 @@ def _run(
             data=data(case) if data else {},
             at=at,
         )
+        targets.after_transition(case, name, at, paused=at - paused_at if paused_at and name == "resume" else None)
     logger.info("case %s: %s by %s (%s -> %s)", case.reference, name, _label(actor), from_state, case.state)
     return case
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.roles import is_supervisor
-from workflows.models import Calendar, CalendarDay
+from workflows.models import Calendar, CalendarDay, ClockTarget
 from workflows.signals import calendar_bump, calendar_days_in_bulk
 
 
@@ -171,3 +171,19 @@ class CalendarDayAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
             queryset.delete()
             for calendar_id in sorted(calendar_ids):
                 calendar_bump(calendar_id)
+
+
+@admin.register(ClockTarget)
+class ClockTargetAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
+    """The bank's own targets beside the regulator's clocks (``workflows.targets``)."""
+
+    list_display = ("code", "name_en", "name_zh", "measures", "kind", "severity", "window", "unit", "warning_percent", "is_active")
+    list_filter = ("measures", "is_active")
+    fieldsets = (
+        (None, {"fields": ("code", "name_en", "name_zh", "is_active")}),
+        (_("Which cases"), {"fields": ("measures", "kind", "severity")}),
+        (_("Deadline"), {"fields": ("window", "unit", "calendar", "warning_percent")}),
+    )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # cases keep their targets' history: switch a target off instead

@@ -4,7 +4,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from workflows import escalation
-from workflows.models import Clock, EscalationLevel
+from workflows.models import EscalationLevel
+from workflows.notifications import clock_label
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Sweep {result.sweep} at {result.now.isoformat()}")
         for (clock, level), count in sorted(result.steps.items()):
             if count:
-                self.stdout.write(f"  {Clock(clock).label}, level {level} ({EscalationLevel(level).label}): {count}")
+                self.stdout.write(f"  {clock_label(clock)}, level {level} ({EscalationLevel(level).label}): {count}")
         self.stdout.write(
             f"Escalated {result.total} step(s); read {result.read} case row(s) in {result.batches} batch(es)."
         )
