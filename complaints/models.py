@@ -216,7 +216,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     # The resolution clock starts at receipt and restarts when a case is reopened (new facts).
     resolution_clock_started_at = models.DateTimeField(_("resolution clock started at"), null=True, blank=True)
     resolution_window_days = models.PositiveSmallIntegerField(
-        _("resolution window (days of the policy's kind)"), default=15
+        _("resolution window (in the policy's unit)"), default=15
     )
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     resolution_warn_at = models.DateTimeField(_("resolution warning at"), null=True, blank=True)

@@ -19,6 +19,7 @@ from functools import lru_cache
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 END_OF_DAY = time(23, 59, 59, 999999)
 SATURDAY_SUNDAY = frozenset({5, 6})
@@ -26,7 +27,7 @@ SATURDAY_SUNDAY = frozenset({5, 6})
 
 class Unit(models.TextChoices):
     HOURS = "hours", _("hours")
-    CALENDAR_DAYS = "calendar_days", _("calendar days")
+    CALENDAR_DAYS = "calendar_days", pgettext_lazy("unit of a deadline", "calendar days")
     BUSINESS_DAYS = "business_days", _("business days")
     WEEKS = "weeks", _("weeks")
 

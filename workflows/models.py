@@ -91,7 +91,7 @@ class SlaPolicy(models.Model):
         _("resolution window"),
         default=DEFAULT_SLA.resolution_window,
         validators=[MinValueValidator(1)],
-        help_text=_("Counted in the unit below, from the day of receipt."),
+        help_text=_("Counted in the unit below, from receipt."),
     )
     resolution_unit = models.CharField(
         _("resolution unit"),

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='complaint',
             name='resolution_window_days',
-            field=models.PositiveSmallIntegerField(default=15, verbose_name="resolution window (days of the policy's kind)"),
+            field=models.PositiveSmallIntegerField(default=15, verbose_name="resolution window (in the policy's unit)"),
         ),
         migrations.RunPython(restore_sqlite_text_search, migrations.RunPython.noop),
     ]

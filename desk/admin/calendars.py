@@ -118,7 +118,7 @@ class CalendarAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
             {
                 "fields": ("first_year", "last_year"),
                 "description": _(
-                    "Deadlines in a year outside these are counted on the weekend alone. After adding a "
+                    "Deadlines in a year outside these are counted with weekends as the only days off. After adding a "
                     "year's days by hand, extend the years to it. Loading a year with manage.py "
                     "load_calendar replaces every day of that year, days added here included."
                 ),

@@ -172,7 +172,7 @@ def test_the_index_warns_a_supervisor_of_next_year_not_loaded(client, world, pol
     client.force_login(world.supervisor)
     html = client.get(reverse("admin:index")).content.decode()
     assert (
-        f"Business calendar “{NAME}” is not loaded for 2027: deadlines that fall in 2027 are counted on weekends only."
+        f"Business calendar “{NAME}” is not loaded for 2027: deadlines that fall in 2027 are counted with weekends as the only days off."
     ) in html
     assert reverse("admin:workflows_calendar_change", args=[policies_count_on.pk]) in html
 

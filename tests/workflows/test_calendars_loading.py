@@ -54,7 +54,7 @@ def test_cn_2026_has_the_statutory_holidays_and_the_weekend_make_up_days():
     assert kinds[date(2026, 10, 10)] == K.WORKING_DAY  # a Saturday
     assert kinds[date(2026, 9, 20)] == K.WORKING_DAY  # a Sunday
     assert all(day.weekday() >= 5 for day, kind in kinds.items() if kind == K.WORKING_DAY)
-    assert line == f"{CODE}: 2026 loaded, 39 days (holidays 33, working days 6); calendar covers 2026"
+    assert line == f"{CODE}: 2026 loaded, 39 days (holidays 33, make-up working days 6); calendar covers 2026"
     calendar = Calendar.objects.get(code=CODE)
     assert calendar.name == "Mainland China (statutory holidays and make-up working days)"
     assert calendar.weekend_days == [5, 6]
@@ -71,7 +71,7 @@ def test_cn_supplies_exactly_the_years_chinesecalendar_knows_and_loads_them_all_
     assert calendar.days.count() == total
     assert line == (
         f"cn: {CN_FIRST}-{CN_LAST} loaded, {total:,} days (holidays {len(chinese_calendar.holidays):,}, "
-        f"working days {len(weekend_workdays):,}); calendar covers {CN_FIRST}-{CN_LAST}"
+        f"make-up working days {len(weekend_workdays):,}); calendar covers {CN_FIRST}-{CN_LAST}"
     )
 
 

@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='slapolicy',
             name='resolution_window',
-            field=models.PositiveSmallIntegerField(default=15, help_text='Counted in the unit below, from the day of receipt.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='resolution window'),
+            field=models.PositiveSmallIntegerField(default=15, help_text='Counted in the unit below, from receipt.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='resolution window'),
         ),
         migrations.AddField(
             model_name='slapolicy',

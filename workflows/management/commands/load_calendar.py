@@ -65,7 +65,7 @@ class Command(BaseCommand):
         assert calendar.first_year is not None and calendar.last_year is not None
         self.stdout.write(
             gettext(
-                "%(code)s: %(years)s loaded, %(days)s days (holidays %(holidays)s, working days %(working)s); "
+                "%(code)s: %(years)s loaded, %(days)s days (holidays %(holidays)s, make-up working days %(working)s); "
                 "calendar covers %(covered)s"
             )
             % {
