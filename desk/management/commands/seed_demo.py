@@ -1,4 +1,5 @@
-"""Demo data: departments, bilingual categories, role users and ~300 cases over six weeks.
+"""Demo data: departments, bilingual categories, role users, two internal targets, ~300 cases over
+six weeks, and a few cases that show the resolution clock's pause, resume and new facts.
 
 Every case is made through the workflow services with back-dated clocks, so its events and
 deadlines are real. A case's texts (subject, description, responses, reasons, notes) are in
@@ -23,8 +24,21 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Category, Cause, Complaint, ComplaintEvent, Department
 from complaints.selectors import overdue_q
-from complaints.states import Channel, Closure, ComplaintState, ContactMethod, ExtensionStatus, Kind, Outcome, Severity
+from complaints.states import (
+    Channel,
+    Closure,
+    ComplaintState,
+    ContactMethod,
+    EventKind,
+    ExtensionStatus,
+    Kind,
+    Outcome,
+    PauseReason,
+    Severity,
+)
 from workflows import services
+from workflows.calendars import Unit
+from workflows.models import Calendar, ClockTarget, SlaPolicy, TargetMeasures
 
 DEPARTMENTS = [
     ("retail", "Retail banking", "零售银行部"),
@@ -222,12 +236,103 @@ TEXTS = {
 }
 CASES = 300
 DAYS = 42
+# The bank's own targets beside the regulator's clocks, made before the cases so that intake
+# starts them: code, English name, Chinese name, clock measured, severity ("" for every one),
+# window, unit, warning percent. A day-counted target counts on the policies' calendar.
+TARGETS = [
+    ("fr4h", "First response in 4 hours (high severity)", "高严重度工单4小时内首次响应",
+     TargetMeasures.FIRST_RESPONSE, Severity.HIGH, 4, Unit.HOURS, 50),
+    ("res5bd", "Resolve in 5 business days", "5个工作日内办结",
+     TargetMeasures.RESOLUTION, "", 5, Unit.BUSINESS_DAYS, 60),
+]
+# Cases that show the clocks: the resolution clock paused (once per reason), paused and
+# resumed, restarted by new facts, extended past the calendar's last loaded year (a 20-day
+# extension to a 35-day window, asked for on a case logged three days before; the calendar gap
+# badge shows when that is a year the calendar lacks, as in December on a calendar loaded to
+# this year), and a fresh high-severity case with both internal targets running. Their
+# external IDs do not start with DEMO-, so that --cases counts the random cases alone.
+# Times are hours before now; "respond" is the first response (None: not yet). Each step is
+# (service, hours before now, arguments); approve_extension is the supervisor's, the others
+# the handling department owner's (the supervisor's when it has none).
+CLOCK_PREFIX = "CLOCK-"
+CLOCK_CASES = [
+    {
+        "category": "cash", "severity": Severity.MEDIUM, "channel": Channel.BRANCH, "name": "周建明",
+        "subject": "ATM取款少吐钞",
+        "description": "我在ATM取款2000元，但只吐出1500元现金，账户却扣了2000元。请核实并退还。",
+        "received": 144, "respond": 140, "message": "已致电客户，说明将对该ATM清机对账并核查监控。",
+        "steps": [
+            ("pause", 96, {"reason": PauseReason.APPRAISAL, "customer_notified_by": ContactMethod.PHONE,
+                           "note": "已委托设备厂商对该ATM清机对账并检测吐钞模块，等待检测报告。"}),
+        ],
+    },
+    {
+        "category": "wealth", "severity": Severity.HIGH, "channel": Channel.LETTER, "name": "林秀英",
+        "subject": "理财产品风险未告知",
+        "description": "我购买的理财产品出现亏损，销售时从未向我说明其风险，要求赔偿本金损失。",
+        "received": 216, "respond": 204, "message": "已致电客户，核对了购买记录并说明了后续处理。",
+        "steps": [
+            ("pause", 72, {"reason": PauseReason.MEDIATION, "customer_notified_by": ContactMethod.LETTER,
+                           "note": "客户同意由金融消费纠纷调解中心调解，等待调解结果。"}),
+        ],
+    },
+    {
+        "category": "loans", "severity": Severity.MEDIUM, "channel": Channel.EMAIL, "name": "Helen Walker",
+        "subject": "Loan statement wrong",
+        "description": "My loan statement shows a balance higher than what I still owe. Please look into it and reply.",
+        "received": 120, "respond": 115,
+        "message": "We called the customer and asked which repayments are missing from the statement.",
+        "steps": [
+            ("pause", 48, {"reason": PauseReason.AWAITING_DOCUMENTS, "customer_notified_by": ContactMethod.EMAIL,
+                           "note": "Asked the customer for the receipts of the March to May repayments; waiting for them."}),
+        ],
+    },
+    {
+        "category": "savings", "severity": Severity.MEDIUM, "channel": Channel.PHONE, "name": "陈丽娟",
+        "subject": "存单未收到",
+        "description": "上个月我在网点办理了大额存单，至今没有收到存单凭证。请核实并答复。",
+        "received": 288, "respond": 276, "message": "已致电客户，正在核实存单办理记录。",
+        "steps": [
+            ("pause", 216, {"reason": PauseReason.AWAITING_DOCUMENTS, "customer_notified_by": ContactMethod.SMS,
+                            "note": "请客户补充提供开户回单和身份证复印件。"}),
+            ("resume", 144, {"note": "客户已到网点补交开户回单，恢复计时。"}),
+        ],
+    },
+    {
+        "category": "bank-cards", "severity": Severity.MEDIUM, "channel": Channel.APP, "name": "Daniel Hughes",
+        "subject": "Disputed card transaction",
+        "description": "There is a card payment on my statement that I did not make and I want it refunded.",
+        "received": 264, "respond": 252, "message": "We called the customer and opened a chargeback with the card scheme.",
+        "steps": [
+            ("new_facts", 48, {"note": "The customer reported two more payments to the same merchant that he did not make."}),
+        ],
+    },
+    {
+        "category": "payments", "severity": Severity.MEDIUM, "channel": Channel.WECHAT, "name": "黄志强",
+        "subject": "跨境汇款长时间未到",
+        "description": "我汇往女儿境外大学的学费已经一周了还显示处理中，请尽快查明。",
+        "received": 72, "respond": 66, "message": "已致电客户，已向代理行发起查询。",
+        "steps": [
+            ("request_extension", 30, {"days": 20, "reason": "需经境外代理行和收款行逐级查询，预计15天内无法办结。"}),
+            ("approve_extension", 24, {"customer_notified_by": ContactMethod.SMS}),
+        ],
+    },
+    {
+        "category": "savings", "severity": Severity.HIGH, "channel": Channel.PHONE, "name": "王海燕",
+        "subject": "账户出现不明转出",
+        "description": "我的储蓄账户今天上午被转出5万元，不是我本人操作，要求立即冻结账户并查明原因。",
+        "received": 0.8, "respond": None, "message": "", "steps": [],
+    },
+]
 # Loggers whose per-case INFO lines (one per transition) would drown the summary.
 QUIET_LOGGERS = ("workflows", "complaints")
 
 
 class Command(BaseCommand):
-    help = "Create demo departments, categories, users and about 300 cases (idempotent; not in production)."
+    help = (
+        "Create demo departments, categories, users, two internal targets, about 300 cases and seven that "
+        "show the clocks (idempotent; not in production)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default="demo", help="Password for every demo user (default: demo).")
@@ -244,10 +349,15 @@ class Command(BaseCommand):
                 departments = self._departments()
                 categories = self._categories(departments)
                 users, new_users = self._users(departments, options["password"])
+                targets = self._targets()
             created = self._cases(categories, departments, users, options["cases"])
-        self._summary(departments, categories, new_users, options["password"], created, events_before)
+            clock_created = self._clock_cases(categories, departments, users)
+        self._summary(departments, categories, new_users, options["password"], created, events_before, targets, clock_created)
 
-    def _summary(self, departments, categories, new_users: int, password: str, created: int, events_before: int) -> None:
+    def _summary(
+        self, departments, categories, new_users: int, password: str, created: int, events_before: int,
+        targets: list[ClockTarget], clock_created: int,
+    ) -> None:
         demo_cases = Complaint.objects.filter(external_id__startswith="DEMO-")
         states = dict(demo_cases.values_list("state").annotate(n=Count("id")).order_by())
         figures = demo_cases.aggregate(
@@ -298,6 +408,22 @@ class Command(BaseCommand):
                 "closed as unreachable: %(unreachable)d"
             )
             % figures
+        )
+        clock_cases = Complaint.objects.filter(external_id__startswith=CLOCK_PREFIX)
+        clock = clock_cases.aggregate(
+            total=Count("id", distinct=True),
+            paused=Count("id", distinct=True, filter=Q(resolution_paused_at__isnull=False)),
+            resumed=Count("id", distinct=True, filter=Q(events__kind=EventKind.RESUME)),
+            new_facts=Count("id", distinct=True, filter=Q(events__kind=EventKind.NEW_FACTS)),
+            gaps=Count("id", distinct=True, filter=~Q(calendar_gaps="")),
+        )
+        lines.append(
+            "  "
+            + _(
+                "Clock cases: %(total)d (%(new)d new): %(paused)d paused, %(resumed)d resumed, "
+                "%(new_facts)d with new facts, %(gaps)d due in a year the calendar lacks; internal targets: %(targets)s"
+            )
+            % {**clock, "new": clock_created, "targets": ", ".join(target.code for target in targets)}
         )
         lines.append("  " + _("Events: %(total)d (%(new)d new)") % {"total": events, "new": events - events_before})
         self.stdout.write("\n".join(lines))
@@ -351,6 +477,27 @@ class Command(BaseCommand):
         result["admin"] = admin
         return result, new
 
+    def _targets(self) -> list[ClockTarget]:
+        policy = SlaPolicy.objects.filter(calendar__isnull=False).select_related("calendar").first()
+        calendar = policy.calendar if policy is not None else Calendar.objects.filter(code="cn").first()
+        result = []
+        for code, name_en, name_zh, measures, severity, window, unit, warning in TARGETS:
+            target, _created = ClockTarget.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name_en": name_en,
+                    "name_zh": name_zh,
+                    "measures": measures,
+                    "severity": severity,
+                    "window": window,
+                    "unit": unit,
+                    "calendar": None if unit == Unit.HOURS else calendar,
+                    "warning_percent": warning,
+                },
+            )
+            result.append(target)
+        return result
+
     def _cases(self, categories, departments, users, count: int) -> int:
         rng = random.Random(SEED)
         now = timezone.now()
@@ -365,6 +512,55 @@ class Command(BaseCommand):
             self._make_case(plan, external_id, now, departments, users, causes)
             created += 1
         return created
+
+    def _clock_cases(self, categories, departments, users) -> int:
+        now = timezone.now()
+        created = 0
+        for number, plan in enumerate(CLOCK_CASES, start=1):
+            external_id = f"{CLOCK_PREFIX}{number:02d}"
+            if Complaint.objects.filter(channel=plan["channel"], external_id=external_id).exists():
+                continue
+            self._make_clock_case(plan, number, external_id, now, categories, departments, users)
+            created += 1
+        return created
+
+    def _make_clock_case(self, plan, number, external_id, now, categories, departments, users) -> None:
+        def ago(hours: float) -> datetime:
+            return now - timedelta(hours=hours)
+
+        case, _created = services.complaint_create(
+            actor=users["cs"],
+            kind=Kind.COMPLAINT,
+            channel=plan["channel"],
+            severity=plan["severity"],
+            category=categories[plan["category"]],
+            subject=plan["subject"],
+            description=plan["description"],
+            customer=services.CustomerData(
+                name=plan["name"],
+                phone=f"139{number:08d}",
+                email=f"{external_id.lower()}@example.com",
+                id_number=f"3101011985{number:02d}15{number:04d}",
+                account=f"6222{number:012d}",
+            ),
+            received_at=ago(plan["received"]),
+            external_id=external_id,
+            now=ago(plan["received"]) + timedelta(minutes=5),
+        )
+        if case.department is None:
+            case = services.complaint_assign(
+                complaint=case, actor=users["cs"], department=departments["operations"], now=ago(plan["received"] - 1)
+            )
+        assert case.department is not None, "routed just above"
+        handler = case.department.owners.first() or users["supervisor"]
+        if plan["respond"] is None:
+            return
+        case = services.complaint_respond(
+            complaint=case, actor=handler, method=ContactMethod.PHONE, message=plan["message"], now=ago(plan["respond"])
+        )
+        for name, hours, arguments in plan["steps"]:
+            actor = users["supervisor"] if name == "approve_extension" else handler
+            case = getattr(services, f"complaint_{name}")(complaint=case, actor=actor, now=ago(hours), **arguments)
 
     def _plan(self, rng: random.Random, number: int, now: datetime, categories) -> dict:
         category = rng.choice(list(categories.values()))
