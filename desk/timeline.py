@@ -89,6 +89,11 @@ class _Names:
         return self.people.get(username or "", username or "")
 
 
+def _first_upper(text: str) -> str:
+    """The first letter in upper case and the rest as written (a target's name may hold capitals)."""
+    return text[:1].upper() + text[1:]
+
+
 def _sentence(event: ComplaintEvent, names: _Names) -> tuple[str, list[tuple[str, str]]]:
     """What happened, in words, and the event's data as labelled values."""
     data = event.data or {}
@@ -188,7 +193,7 @@ def _sentence(event: ComplaintEvent, names: _Names) -> tuple[str, list[tuple[str
     if kind == EventKind.ESCALATION:
         level = int(data.get("level") or 0)
         sentence = _("%(clock)s deadline %(due)s: %(level)s.") % {
-            "clock": str(CLOCK_LABELS.get(data.get("clock", "")) or clock_label(data.get("clock", ""))).capitalize(),
+            "clock": _first_upper(str(CLOCK_LABELS.get(data.get("clock", "")) or clock_label(data.get("clock", "")))),
             "due": local_moment(data.get("due")),
             "level": str(ESCALATION_LEVELS.get(level, level)),
         }

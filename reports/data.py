@@ -51,6 +51,8 @@ class ReportData:
     departments: list[f.DepartmentRow]
     channels: list[f.ChannelRow]
     overdue_cases: f.CaseList
+    clocks: list[f.ClockRow]
+    paused: f.PausedTime
     surges: list[f.SurgeRow]
     actions_open: list[f.ActionRow]
     actions_done: list[f.ActionRow]
@@ -114,6 +116,8 @@ def _collect(period: Period, *, cases: QuerySet[Complaint] | None, now: datetime
         departments=f.department_table(period, cases),
         channels=f.channel_table(period, cases),
         overdue_cases=f.overdue_and_escalated(period, cases),
+        clocks=f.clock_compliance(period, cases),
+        paused=f.paused_time(period, cases),
         surges=f.surges(period, cases),
         actions_open=f.actions_open(period),
         actions_done=f.actions_done(period, cases),

@@ -48,8 +48,8 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, IsNull
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from complaints.models import OPEN_UNTIL, Complaint, Department
 from complaints.states import Channel
@@ -565,6 +565,74 @@ def channel_table(period: Period, cases: QuerySet[Complaint] | None = None) -> l
         for (code,), counts in rows.items()
     ]
     return sorted(result, key=lambda row: (-row.received, row.code))
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    name: str  # a registry clock's name, or an internal target's clock ("target:<code>")
+    on_time: Ratio
+    # An internal target's English and Chinese names; None for the regulator's clocks.
+    names: tuple[str, str] | None = None
+
+    @property
+    def label(self) -> str:
+        """In the language the report is drawn in."""
+        if self.names is None:
+            from workflows.clocks import CLOCKS
+
+            return str(CLOCKS[self.name].label).capitalize()
+        english, chinese = self.names
+        return chinese if (get_language() or "").startswith("zh") and chinese else english
+
+
+@figure(
+    _("Compliance per clock"),
+    gettext_noop(
+        "One row per clock: the regulator's first-response and resolution clocks (as defined above), "
+        "then each of the bank's internal targets. For a target: of the cases whose target deadline fell "
+        "in the period (a target restarted by reopening or new facts counts once per start), those whose "
+        "target stopped (first response, or resolution) at or before that deadline."
+    ),
+)
+def clock_compliance(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ClockRow]:
+    from workflows.models import CaseTarget, ClockTarget
+
+    rows = [
+        ClockRow("first_response", first_response_on_time(period, cases)),
+        ClockRow("resolution", resolved_on_time(period, cases)),
+    ]
+    targets = (
+        CaseTarget.objects.filter(_within("due", period), complaint__in=_cases(cases).values("pk"))
+        .values("target")
+        .annotate(cohort=_count(), in_time=_count(Q(stopped_at__lte=F("due"))))
+        .order_by()
+    )
+    counts = {row["target"]: row for row in targets}
+    for target in ClockTarget.objects.filter(pk__in=counts).order_by("code"):
+        row = counts[target.pk]
+        rows.append(ClockRow(target.clock, Ratio(row["in_time"], row["cohort"]), (target.name_en, target.name_zh)))
+    return rows
+
+
+@dataclass(frozen=True)
+class PausedTime:
+    cases: int
+    total: timedelta
+
+
+@figure(
+    _("Paused resolution clocks"),
+    gettext_noop(
+        "Of the cases resolved in the period, those whose resolution clock was paused (an appraisal, "
+        "mediation or the customer's documents), and the time paused in all; the deadline of each moved "
+        "by its paused time."
+    ),
+)
+def paused_time(period: Period, cases: QuerySet[Complaint] | None = None) -> PausedTime:
+    result = _cases(cases).filter(_within("resolved_at", period), resolution_paused_total__gt=timedelta(0)).aggregate(
+        cases=_count(), total=Sum("resolution_paused_total")
+    )
+    return PausedTime(result["cases"], result["total"] or timedelta(0))
 
 
 @dataclass(frozen=True)

@@ -127,12 +127,12 @@ class SlaPolicy(models.Model):
     owner_extension_max_days = models.PositiveSmallIntegerField(
         _("longest window a department owner may approve"),
         default=DEFAULT_SLA.owner_extension_max_days,
-        help_text=_("Days of the window's kind: business days for a business-day window, otherwise calendar days."),
+        help_text=_("In days of the window's unit: business days for a business-day window, otherwise calendar days (a week is 7)."),
     )
     max_extension_days = models.PositiveSmallIntegerField(
         _("longest window a supervisor may approve"),
         default=DEFAULT_SLA.max_extension_days,
-        help_text=_("Days of the window's kind, as above."),
+        help_text=_("In days of the window's unit, as above."),
     )
     review_days = models.PositiveSmallIntegerField(
         _("review call-back (days after resolution)"), default=DEFAULT_SLA.review_days, validators=[MinValueValidator(1)]
@@ -286,8 +286,8 @@ class ClockTarget(models.Model):
 
     code = models.SlugField(_("code"), max_length=12, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=100)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
-    measures = models.CharField(_("measures"), max_length=20, choices=TargetMeasures.choices)
+    name_zh = models.CharField(_("name (Simplified Chinese)"), max_length=100)
+    measures = models.CharField(_("clock measured"), max_length=20, choices=TargetMeasures.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True, help_text=_("Empty: every kind."))
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, blank=True, help_text=_("Empty: every severity.")

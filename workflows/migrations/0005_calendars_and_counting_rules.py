@@ -82,12 +82,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='slapolicy',
             name='max_extension_days',
-            field=models.PositiveSmallIntegerField(default=60, help_text="Days of the window's kind, as above.", verbose_name='longest window a supervisor may approve'),
+            field=models.PositiveSmallIntegerField(default=60, help_text="In days of the window's unit, as above.", verbose_name='longest window a supervisor may approve'),
         ),
         migrations.AlterField(
             model_name='slapolicy',
             name='owner_extension_max_days',
-            field=models.PositiveSmallIntegerField(default=30, help_text="Days of the window's kind: business days for a business-day window, otherwise calendar days.", verbose_name='longest window a department owner may approve'),
+            field=models.PositiveSmallIntegerField(default=30, help_text="In days of the window's unit: business days for a business-day window, otherwise calendar days (a week is 7).", verbose_name='longest window a department owner may approve'),
         ),
         migrations.AddField(
             model_name='slapolicy',
