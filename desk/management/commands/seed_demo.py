@@ -320,7 +320,7 @@ CLOCK_CASES = [
     {
         "category": "savings", "severity": Severity.HIGH, "channel": Channel.PHONE, "name": "王海燕",
         "subject": "账户出现不明转出",
-        "description": "我的储蓄账户今天上午被转出5万元，不是我本人操作，要求立即冻结账户并查明原因。",
+        "description": "我的储蓄账户刚刚被转出5万元，不是我本人操作，要求立即冻结账户并查明原因。",
         "received": 0.8, "respond": None, "message": "", "steps": [],
     },
 ]
