@@ -292,6 +292,15 @@ class ClockTarget(models.Model):
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, blank=True, help_text=_("Empty: every severity.")
     )
+    category = models.ForeignKey(
+        "complaints.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("category"),
+        help_text=_("Empty: every category. For example payment services (FCA DISP 1.6.2A: 15 business days)."),
+    )
     window = models.PositiveSmallIntegerField(_("window"), validators=[MinValueValidator(1)])
     unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
     calendar = models.ForeignKey(

@@ -11,12 +11,15 @@ admin. Sources: ``../shared/research/regulation.md``.
   30 days by a department owner and to 60 by a supervisor, the customer told.
 - ``uk`` (FCA DISP 1.6): the final response within 8 weeks of receipt, which is not extended
   (an extension beyond the window is refused); England and Wales bank holidays. The bank's
-  own 24-hour first response stays.
+  own 24-hour first response stays. DISP 1.5's summary resolution (resolved by close of
+  business on the third business day after receipt) is an internal target, ``disp-sum3``, so
+  the report shows the share resolved that fast, as the FCA's complaints return asks.
 - ``us`` (CFPB): a response within 15 calendar days, and the final response within 60 days
   when the response says more time is needed (an extension to 60 days); US federal holidays.
 
-Not yet here: DISP's three-business-day summary resolution and the 15/35 business-day
-payment-services windows, which need a clock per case and policy per product of their own.
+Not here: the 15 business days (35 with a holding reply) of payment-services complaints
+(DISP 1.6.2A) depend on the bank's own categories; a supervisor adds them as an internal target
+on those categories.
 """
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ class RuleSet:
     calendar_source: str
     # SlaPolicy field values for every kind and severity.
     policy: dict[str, Any] = field(default_factory=dict)
+    # Internal targets the rule set brings (ClockTarget fields; calendar: the rule set's).
+    targets: tuple[dict[str, Any], ...] = ()
 
 
 RULE_SETS: dict[str, RuleSet] = {
@@ -62,6 +67,18 @@ RULE_SETS: dict[str, RuleSet] = {
             "owner_extension_max_days": 56,
             "max_extension_days": 56,
         },
+        targets=(
+            {
+                "code": "disp-sum3",
+                "name_en": "Summary resolution: 3 business days (DISP 1.5)",
+                "name_zh": "简易处理：3个工作日内（DISP 1.5）",
+                "measures": "resolution",
+                "kind": "complaint",
+                "window": 3,
+                "unit": Unit.BUSINESS_DAYS,
+                "warning_percent": 67,
+            },
+        ),
     ),
     "us": RuleSet(
         code="us",
@@ -99,7 +116,7 @@ def rule_set_apply(code: str):  # noqa: ANN201 - returns the Calendar
     from complaints.states import Kind, Severity
 
     from .calendar_sources import SOURCES, calendar_load
-    from .models import SlaPolicy
+    from .models import ClockTarget, SlaPolicy
 
     rules = rule_set(code)
     with transaction.atomic():
@@ -109,4 +126,8 @@ def rule_set_apply(code: str):  # noqa: ANN201 - returns the Calendar
                 SlaPolicy.objects.update_or_create(
                     kind=kind, severity=severity, defaults={**rules.policy, "calendar": calendar}
                 )
+        for target in rules.targets:
+            ClockTarget.objects.update_or_create(
+                code=target["code"], defaults={**{k: v for k, v in target.items() if k != "code"}, "calendar": calendar}
+            )
     return calendar

@@ -24,9 +24,14 @@ STOPS_EVERY_TARGET = frozenset({"resolve", "reject", "merge", "withdraw"})
 RESTARTS_RESOLUTION = frozenset({"reopen", "new_facts"})
 
 
-def active_targets(*, kind: str, severity: str) -> list[ClockTarget]:
+def active_targets(*, kind: str, severity: str, category_id: int | None) -> list[ClockTarget]:
     return list(
-        ClockTarget.objects.filter(Q(kind="") | Q(kind=kind), Q(severity="") | Q(severity=severity), is_active=True)
+        ClockTarget.objects.filter(
+            Q(kind="") | Q(kind=kind),
+            Q(severity="") | Q(severity=severity),
+            Q(category__isnull=True) | Q(category_id=category_id),
+            is_active=True,
+        )
         .select_related("calendar")
         .order_by("code")
     )
@@ -52,7 +57,7 @@ def _rows(case: Complaint, targets: list[ClockTarget], started: datetime) -> lis
 
 def start_at_intake(case: Complaint) -> None:
     """Every active target for the case's kind and severity, started at receipt."""
-    targets = active_targets(kind=case.kind, severity=case.severity)
+    targets = active_targets(kind=case.kind, severity=case.severity, category_id=case.category_id)
     if targets:
         CaseTarget.objects.bulk_create(_rows(case, targets, case.received_at))
 
@@ -78,7 +83,7 @@ def after_transition(case: Complaint, name: str, at: datetime, *, paused: timede
         # A reopened case gets every active resolution target afresh (one that stopped at the
         # resolution included); new facts restart the ones that ran.
         if name == "reopen":
-            targets = [t for t in active_targets(kind=case.kind, severity=case.severity) if t.measures == TargetMeasures.RESOLUTION]
+            targets = [t for t in active_targets(kind=case.kind, severity=case.severity, category_id=case.category_id) if t.measures == TargetMeasures.RESOLUTION]
         else:
             targets = list(ClockTarget.objects.filter(pk__in=stopped).select_related("calendar"))
         CaseTarget.objects.bulk_create(_rows(case, targets, at))

@@ -181,7 +181,7 @@ class ClockTargetAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
     list_filter = ("measures", "is_active")
     fieldsets = (
         (None, {"fields": ("code", "name_en", "name_zh", "is_active")}),
-        (_("Which cases"), {"fields": ("measures", "kind", "severity")}),
+        (_("Which cases"), {"fields": ("measures", "kind", "severity", "category")}),
         (_("Deadline"), {"fields": ("window", "unit", "calendar", "warning_percent")}),
     )
 

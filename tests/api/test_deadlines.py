@@ -166,3 +166,11 @@ def test_a_deadline_never_precedes_its_start(start, window):
 def test_a_later_receipt_never_gets_an_earlier_deadline(first, later_by, window):
     second = first + later_by
     assert calendars.due(first, window, CN_CALENDAR, SHANGHAI).due <= calendars.due(second, window, CN_CALENDAR, SHANGHAI).due
+
+
+def test_uk_summary_resolution_is_an_internal_target_of_3_business_days(world, settings):
+    settings.TIME_ZONE = "Europe/London"
+    rule_set_apply("uk")
+    case = received(world, datetime(2026, 12, 24, 10, 0, tzinfo=LONDON))
+    summary = case.targets.get(target__code="disp-sum3")
+    assert summary.due == end_of(date(2026, 12, 31), LONDON)  # 29, 30 and 31 December

@@ -14,8 +14,8 @@ from complaints.models import Complaint, ComplaintEvent
 from complaints.states import ComplaintState as S
 from tests import factories
 from workflows import escalation, services
-from workflows.services import TransitionForbidden, TransitionNotPossible
 from workflows.models import Escalation
+from workflows.services import TransitionForbidden, TransitionNotPossible
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)

@@ -123,3 +123,14 @@ def test_the_digest_names_the_target(world, targets, django_capture_on_commit_ca
         escalation.escalation_sweep(now=START + timedelta(hours=4, minutes=1))
     bodies = "\n".join(message.body for message in mail.outbox)
     assert "First response in 4 hours (high)" in bodies, bodies[:500]
+
+
+def test_a_target_on_a_category_applies_to_that_category_only(world, targets):
+    ClockTarget.objects.create(
+        code="psd15", name_en="Payment services: 15 business days", name_zh="支付服务：15个工作日",
+        measures=TargetMeasures.RESOLUTION, category=world.cards_category, window=15, unit=Unit.BUSINESS_DAYS,
+    )
+    cards = factories.create_case(world, category=world.cards_category, received_at=START, now=START)
+    savings = factories.create_case(world, received_at=START, now=START)
+    assert "psd15" in {t.target.code for t in cards.targets.all()}
+    assert "psd15" not in {t.target.code for t in savings.targets.all()}
