@@ -42,14 +42,19 @@ class ClockBadge:
     started: datetime
     status: str  # "green", "amber", "red", or "paused"
     text: str
+    # One of the bank's own targets, not a regulator's clock: drawn apart (dotted, marked).
+    internal: bool = False
 
     def html(self) -> SafeString:
-        return format_html(
-            '<span class="clock clock-{}" title="{}">{}</span>',
-            self.status,
-            timezone.localtime(self.due).strftime("%Y-%m-%d %H:%M"),
-            self.text,
-        )
+        due = timezone.localtime(self.due).strftime("%Y-%m-%d %H:%M")
+        if self.internal:
+            return format_html(
+                '<span class="clock clock-{} clock-internal" title="{}">{}</span>',
+                self.status,
+                gettext("Internal target, not the regulator's deadline: due %(due)s") % {"due": due},
+                self.text,
+            )
+        return format_html('<span class="clock clock-{}" title="{}">{}</span>', self.status, due, self.text)
 
 
 def running_clocks(complaint: Complaint, *, now: datetime | None = None, internal: bool = True) -> list[ClockBadge]:
@@ -71,9 +76,10 @@ def running_clocks(complaint: Complaint, *, now: datetime | None = None, interna
     paused_at, paused_due = complaint.resolution_paused_at, complaint.resolution_due
     if paused_at is not None and paused_due is not None and complaint.state in UNRESOLVED_STATES:
         # A paused clock is not running, but staff must see that it exists and why it stands still.
-        text = gettext("%(clock)s paused %(delta)s ago: %(reason)s") % {
+        text = gettext("%(clock)s paused %(delta)s ago, %(left)s left: %(reason)s") % {
             "clock": str(CLOCKS["resolution"].label),
             "delta": humanize_delta((now - paused_at).total_seconds()),
+            "left": humanize_delta(max((paused_due - paused_at).total_seconds(), 0)),
             "reason": complaint.get_pause_reason_display().lower(),
         }
         badges.append(
@@ -88,7 +94,7 @@ def running_clocks(complaint: Complaint, *, now: datetime | None = None, interna
         else:
             status = "amber" if row.warn_at is not None and now >= row.warn_at else "green"
             text = gettext("%(clock)s in %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
-        badges.append(ClockBadge(row.target.clock, label, row.due, row.started_at, status, text))
+        badges.append(ClockBadge(row.target.clock, label, row.due, row.started_at, status, text, internal=True))
     return badges
 
 

@@ -52,6 +52,16 @@ def local_moment(value: datetime | str | None) -> str:
     return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
+def _lower(label: str) -> str:
+    """A label inside a sentence: its first letter in lower case, unless it is an acronym (SMS)."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _full_stop(sentence: str) -> str:
+    """One full stop at the end, also after a time that ends in one ("11:59 p.m.")."""
+    return sentence[:-1] if sentence.endswith("..") else sentence
+
+
 def _choice(choices, value) -> str:
     try:
         return str(choices(value).label)
@@ -117,7 +127,7 @@ def _sentence(event: ComplaintEvent, names: _Names) -> tuple[str, list[tuple[str
         return sentence, details
     if kind == EventKind.RESPOND:
         return _("First response given to the customer by %(method)s.") % {
-            "method": _choice(ContactMethod, data.get("method")).lower()
+            "method": _lower(_choice(ContactMethod, data.get("method")))
         }, details
     if kind == EventKind.REQUEST_EXTENSION:
         days = int(data.get("days") or 0)
@@ -135,14 +145,14 @@ def _sentence(event: ComplaintEvent, names: _Names) -> tuple[str, list[tuple[str
             days,
         ) % {
             "days": days,
-            "method": _choice(ContactMethod, data.get("customer_notified_by")).lower(),
+            "method": _lower(_choice(ContactMethod, data.get("customer_notified_by"))),
             "due": local_moment(data.get("resolution_due")),
         }, [(_("Previous deadline"), local_moment(data.get("previous_resolution_due")))]
     if kind == EventKind.DENY_EXTENSION:
         return _("Extension refused; the deadline stays."), details
     if kind == EventKind.RESOLVE:
         sentence = _("Resolved: %(outcome)s; root cause: %(cause)s.") % {
-            "outcome": _choice(Outcome, data.get("outcome")).lower(),
+            "outcome": _lower(_choice(Outcome, data.get("outcome"))),
             "cause": names.cause(data.get("cause")),
         }
         if data.get("compensation"):
@@ -177,17 +187,17 @@ def _sentence(event: ComplaintEvent, names: _Names) -> tuple[str, list[tuple[str
     if kind == EventKind.WITHDRAW:
         return _("Withdrawn by the customer."), details
     if kind == EventKind.PAUSE:
-        return _("Resolution clock paused: %(reason)s; customer told by %(method)s.") % {
-            "reason": _choice(PauseReason, data.get("reason")).lower(),
-            "method": _choice(ContactMethod, data.get("customer_notified_by")).lower(),
+        return _("Reason: %(reason)s; customer told by %(method)s.") % {
+            "reason": _lower(_choice(PauseReason, data.get("reason"))),
+            "method": _lower(_choice(ContactMethod, data.get("customer_notified_by"))),
         }, details
     if kind == EventKind.RESUME:
-        return _("Resolution clock resumed after %(paused)s; new deadline %(due)s.") % {
+        return _("Paused for %(paused)s; new deadline %(due)s.") % {
             "paused": humanize_delta(float(data.get("paused_seconds") or 0)),
             "due": local_moment(data.get("resolution_due")),
         }, [(_("Previous deadline"), local_moment(data.get("previous_resolution_due")))]
     if kind == EventKind.NEW_FACTS:
-        return _("New facts from the customer: the resolution clock restarts; new deadline %(due)s.") % {
+        return _("The resolution clock starts again from this day; new deadline %(due)s.") % {
             "due": local_moment(data.get("resolution_due"))
         }, details
     if kind == EventKind.ESCALATION:
@@ -211,6 +221,7 @@ def timeline(events: Iterable[ComplaintEvent]) -> list[Entry]:
     entries = []
     for event in events:
         sentence, details = _sentence(event, names)
+        sentence = _full_stop(sentence)
         is_system = event.actor_label == ComplaintEvent.SYSTEM
         if event.from_state and event.to_state and event.from_state != event.to_state:
             details.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from complaints.models import Complaint
 from complaints.states import UNRESOLVED_STATES
@@ -88,9 +88,11 @@ def after_transition(case: Complaint, name: str, at: datetime, *, paused: timede
             targets = list(ClockTarget.objects.filter(pk__in=stopped).select_related("calendar"))
         CaseTarget.objects.bulk_create(_rows(case, targets, at))
     elif name == "resume" and paused:
-        open_rows.filter(target__measures=TargetMeasures.RESOLUTION).update(
-            due=F("due") + paused, warn_at=F("warn_at") + paused
-        )
+        # Counted again as if the target had started ``paused`` later: a business-day target
+        # still ends on a working day (moving the deadline by the raw time would not).
+        for row in open_rows.filter(target__measures=TargetMeasures.RESOLUTION).select_related("target__calendar"):
+            row.due, row.warn_at = deadline(row.target, row.started_at + paused)
+            row.save(update_fields=["due", "warn_at"])
 
 
 def running_targets(case: Complaint) -> QuerySet[CaseTarget]:

@@ -71,6 +71,11 @@ class Transition:
         return transition_label(self.name)
 
     @property
+    def help(self) -> str:
+        """What the transition does, for people, in their language (the action panel's line)."""
+        return str(HELP[self.name])
+
+    @property
     def summary(self) -> str:
         """The first line of the service's docstring: what the transition does."""
         return (self.service.__doc__ or self.name).strip().splitlines()[0]
@@ -98,6 +103,28 @@ _ROUTE = (
         help_text=_("Optional: a person in that department (a username in the API)."),
     ),
 )
+
+# What each transition does, as the action panels say it (the services' docstrings are for developers).
+HELP: Mapping[str, StrPromise] = MappingProxyType({
+    "assign": _("Route a new case to the department that must fix it."),
+    "reassign": _("Move a case to another department or person; it waits for the new owner's response."),
+    "respond": _("The first response to the customer; stops the first-response clock."),
+    "request_extension": _("Ask for more time before the resolution deadline; who must approve depends on the new window."),
+    "approve_extension": _("Approve the pending extension; records how the customer was told of the new deadline."),
+    "deny_extension": _("Refuse the pending extension; the deadline stays."),
+    "resolve": _("Record the decision, its root cause and any compensation; starts the review clock."),
+    "record_callback_attempt": _("A call-back that did not reach the customer."),
+    "close": _("The customer accepts the outcome on the review call-back; closes the loop."),
+    "close_unreachable": _("Close after three failed call-backs or when the review clock has run out."),
+    "reopen": _("The customer does not accept: back to the department with a fresh resolution clock."),
+    "reject": _("Not a case the bank handles (for example not a complaint about the bank)."),
+    "merge": _("A repeat of another open case: fold it in; the other case carries on."),
+    "withdraw": _("The customer withdraws; handling ends the day the withdrawal is received."),
+    "pause": _("Stop the resolution clock while the bank waits on something it does not control; the customer is told."),
+    "resume": _("Restart the paused resolution clock; the deadline moves by the time it was paused."),
+    "new_facts": _("The customer brings new facts or reasons: the resolution clock restarts from that day."),
+})
+
 
 _REGISTRY = (
     Transition("assign", services.complaint_assign, _ROUTE),

@@ -75,12 +75,15 @@ def test_cn_intake_through_the_api_returns_the_legal_deadlines(world, cn, client
         assert response.json()["resolution_due"] == due
 
 
-def test_a_deadline_in_a_year_the_calendar_does_not_cover_counts_weekends_only_and_says_so(world, cn):
+def test_a_deadline_in_a_year_the_calendar_does_not_cover_counts_weekends_only_and_says_so(world, cn, client):
     assert Calendar.objects.get(code="cn").last_year == 2026
     # The 15th day is Friday 1 January 2027: New Year's Day, but 2027 is not loaded.
     case = received(world, datetime(2026, 12, 17, 10, 0, tzinfo=SHANGHAI))
     assert case.resolution_due == end_of(date(2027, 1, 1))
     assert clocks.calendar_gap_years(case) == [2027]
+    client.force_login(world.supervisor)
+    page = client.get(f"/admin/complaints/complaint/{case.pk}/change/").content.decode()
+    assert "the calendar for 2027 is not loaded" in page
     # Once a supervisor adds the day, the next case counts on it.
     calendar = Calendar.objects.get(code="cn")
     CalendarDay.objects.create(calendar=calendar, date=date(2027, 1, 1), kind=CalendarDayKind.HOLIDAY, name="New Year")

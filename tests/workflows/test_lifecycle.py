@@ -92,3 +92,10 @@ def test_registry_holds_every_transition_of_the_model_with_its_label():
     for transition in TRANSITIONS.values():
         assert transition.label and transition.label != transition.name
         assert transition.summary
+
+
+def test_every_transition_says_what_it_does_in_words_for_people():
+    from workflows.transitions import HELP
+
+    assert set(HELP) == set(TRANSITIONS)
+    assert all(TRANSITIONS[name].help and "``" not in TRANSITIONS[name].help for name in TRANSITIONS)

@@ -102,7 +102,12 @@ def test_reopen_starts_resolution_targets_afresh_and_resume_moves_them(world, ta
     paused = timedelta(days=2)
     services.complaint_resume(complaint=case, actor=world.owner, now=reopened + timedelta(hours=1) + paused)
     moved = CaseTarget.objects.get(pk=fresh.pk)
-    assert moved.due == fresh.due + paused and moved.warn_at == fresh.warn_at + paused
+    # Reopened Thursday 5 November 10:00, paused 1 hour later for 2 days: counted as if started on
+    # Saturday 7 November 11:00, five business days later is Friday 13 November (not the raw +2 days,
+    # which from Thursday 12 November would have been Saturday 14 November).
+    assert moved.due == datetime(2026, 11, 13, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+    assert fresh.due == datetime(2026, 11, 12, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+    assert moved.due.weekday() < 5
 
 
 def test_the_case_page_shows_each_target_as_a_badge(client, world, targets):

@@ -328,6 +328,12 @@ CLOCK_CASES = [
 QUIET_LOGGERS = ("workflows", "complaints")
 
 
+def _may_extend(case, days: int) -> bool:
+    """Whether the case's policy lets its window grow by ``days`` (not under every rule set)."""
+    sla = SlaPolicy.sla_for(kind=case.kind, severity=case.severity)
+    return case.resolution_window_days + days <= sla.max_extension_days
+
+
 class Command(BaseCommand):
     help = (
         "Create demo departments, categories, users, two internal targets, about 300 cases and seven that "
@@ -559,6 +565,8 @@ class Command(BaseCommand):
             complaint=case, actor=handler, method=ContactMethod.PHONE, message=plan["message"], now=ago(plan["respond"])
         )
         for name, hours, arguments in plan["steps"]:
+            if name in ("request_extension", "approve_extension") and not _may_extend(case, 20):
+                continue  # the rule set's window cannot be extended (uk: 8 weeks)
             actor = users["supervisor"] if name == "approve_extension" else handler
             case = getattr(services, f"complaint_{name}")(complaint=case, actor=actor, now=ago(hours), **arguments)
 
@@ -654,7 +662,7 @@ class Command(BaseCommand):
         case = services.complaint_respond(
             complaint=case, actor=handler, method=ContactMethod.PHONE, message=texts["respond"], now=at
         )
-        if fate == "extension" and case.resolution_due > now:
+        if fate == "extension" and case.resolution_due > now and _may_extend(case, 10):
             case = services.complaint_request_extension(
                 complaint=case, actor=handler, days=10, reason=texts["extension"], now=now - timedelta(minutes=30)
             )
