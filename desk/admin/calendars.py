@@ -17,10 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from complaints.roles import is_supervisor
+from workflows.calendars import Unit
 from workflows.models import Calendar, CalendarDay, ClockTarget
 from workflows.signals import calendar_bump, calendar_days_in_bulk
 
@@ -50,7 +52,8 @@ class SupervisorsKeepCalendars:
 
 class CalendarForm(forms.ModelForm):
     weekend_days = forms.TypedMultipleChoiceField(
-        label=_("weekend days"),
+        # Capitalised like the labels Django makes from the model's verbose names.
+        label=capfirst(_("weekend days")),
         choices=sorted(WEEKDAYS.items()),
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
@@ -59,6 +62,8 @@ class CalendarForm(forms.ModelForm):
     class Meta:
         model = Calendar
         fields = ["code", "name", "weekend_days", "first_year", "last_year"]
+        # Wide enough for "Mainland China (statutory holidays and make-up working days)".
+        widgets = {"name": forms.TextInput(attrs={"size": 70})}
 
     def clean_weekend_days(self) -> list[int]:
         return sorted(self.cleaned_data["weekend_days"])
@@ -92,12 +97,19 @@ class CalendarDayFormSet(forms.BaseInlineFormSet):
 
 
 class CalendarDayInline(SupervisorsKeepCalendars, admin.TabularInline):
-    """The days from the start of the current year on; older ones are in the calendar days list."""
+    """The days from the start of the current year on; older ones are in the calendar days list.
+
+    The template is Django's tabular inline without the caption repeating each saved day above
+    its inputs ("2026-01-01 Holiday"), and with "Add another day" in lower case. The kind comes
+    right after the date, and a working day (a make-up day) is marked in desk.css.
+    """
 
     model = CalendarDay
     formset = CalendarDayFormSet
     fields = ("date", "kind", "name")
     extra = 1
+    template = "admin/workflows/calendar_days_inline.html"
+    verbose_name = _("day")
     verbose_name_plural = _("days from the start of this year on")
 
     def get_queryset(self, request) -> QuerySet[CalendarDay]:
@@ -152,7 +164,9 @@ class CalendarAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
-    list_display = ("date", "weekday", "kind", "name", "calendar")
+    # The kind first after the date: a make-up working day carries its holiday's name.
+    # The calendar by code: its name is too long for the column at 1366 px.
+    list_display = ("date", "day_kind", "weekday", "name", "calendar_code")
     list_filter = ("calendar", "kind", ("date", admin.DateFieldListFilter))
     date_hierarchy = "date"
     search_fields = ("name",)
@@ -160,9 +174,17 @@ class CalendarDayAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
     ordering = ("calendar", "date")
     fields = ("calendar", "date", "kind", "name")
 
+    @admin.display(description=_("kind"), ordering="kind")
+    def day_kind(self, day: CalendarDay) -> str:
+        return format_html('<span class="desk-day-kind desk-day-{}">{}</span>', day.kind, day.get_kind_display())
+
     @admin.display(description=_("weekday"))
     def weekday(self, day: CalendarDay) -> str:
         return str(WEEKDAYS[day.date.weekday()])
+
+    @admin.display(description=_("calendar"), ordering="calendar__code")
+    def calendar_code(self, day: CalendarDay) -> str:
+        return format_html('<span title="{}">{}</span>', day.calendar.name, day.calendar.code)
 
     def delete_queryset(self, request, queryset: QuerySet[CalendarDay]) -> None:
         """The selected days in one go, each calendar's revision bumped once rather than per day."""
@@ -173,17 +195,84 @@ class CalendarDayAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
                 calendar_bump(calendar_id)
 
 
+#: A target's window in words, for the list ("5 business days", "4 hours").
+WINDOWS = {
+    Unit.HOURS: ngettext_lazy("%(count)d hour", "%(count)d hours", "count"),
+    Unit.CALENDAR_DAYS: ngettext_lazy("%(count)d calendar day", "%(count)d calendar days", "count"),
+    Unit.BUSINESS_DAYS: ngettext_lazy("%(count)d business day", "%(count)d business days", "count"),
+    Unit.WEEKS: ngettext_lazy("%(count)d week", "%(count)d weeks", "count"),
+}
+
+
+class ClockTargetForm(forms.ModelForm):
+    """An hour-based target counts hours around the clock (``workflows.targets.deadline``): no calendar."""
+
+    class Meta:
+        model = ClockTarget
+        fields = [
+            "code", "name_en", "name_zh", "is_active", "measures", "kind", "severity", "category",
+            "window", "unit", "calendar", "warning_percent",
+        ]
+        help_texts = {
+            "calendar": format_lazy(
+                "{} {}",
+                _("Which days are working days. Empty: Saturday and Sunday are the only days off."),
+                _("Not used when the unit is hours."),
+            )
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if cleaned.get("unit") == Unit.HOURS and cleaned.get("calendar") is not None:
+            self.add_error(
+                "calendar",
+                _("Leave the business calendar empty: a window in hours is counted around the clock, without a calendar."),
+            )
+        return cleaned
+
+
 @admin.register(ClockTarget)
 class ClockTargetAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
-    """The bank's own targets beside the regulator's clocks (``workflows.targets``)."""
+    """The bank's own targets beside the regulator's clocks (``workflows.targets``).
 
-    list_display = ("code", "name_en", "name_zh", "measures", "kind", "severity", "window", "unit", "warning_percent", "is_active")
+    The list keeps to short columns so that it fits at 1366 px beside the filter, in English
+    and in Chinese: the model's labels ("warn when this percentage of the window has gone")
+    are for the change form.
+    """
+
+    form = ClockTargetForm
+    list_display = ("code", "target_name", "measures", "applies_to", "window_in_words", "warning", "is_active")
     list_filter = ("measures", "is_active")
+    list_select_related = ("category",)
     fieldsets = (
         (None, {"fields": ("code", "name_en", "name_zh", "is_active")}),
         (_("Which cases"), {"fields": ("measures", "kind", "severity", "category")}),
         (_("Deadline"), {"fields": ("window", "unit", "calendar", "warning_percent")}),
     )
+
+    @admin.display(description=_("name"))
+    def target_name(self, target: ClockTarget) -> str:
+        return target.label  # in the language of the page; both are on the change form
+
+    @admin.display(description=_("applies to"))
+    def applies_to(self, target: ClockTarget) -> str:
+        parts = [
+            target.get_kind_display() if target.kind else "",
+            target.get_severity_display() if target.severity else "",
+            str(target.category) if target.category else "",
+        ]
+        return " / ".join(str(part) for part in parts if part) or gettext("every case")
+
+    @admin.display(description=_("window"))
+    def window_in_words(self, target: ClockTarget) -> str:
+        if target.unit in WINDOWS:
+            return WINDOWS[Unit(target.unit)] % {"count": target.window}
+        return f"{target.window} {target.get_unit_display()}"
+
+    @admin.display(description=_("warning"), empty_value="—")
+    def warning(self, target: ClockTarget) -> str | None:
+        # A no-break space: "60 %" never splits over two lines.
+        return None if target.warning_percent is None else f"{target.warning_percent}\u00a0%"
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # cases keep their targets' history: switch a target off instead

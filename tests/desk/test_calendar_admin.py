@@ -2,15 +2,23 @@
 index warns supervisors of a policy's calendar that is not loaded for this year or next."""
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+import re
+from datetime import date, datetime, time
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django import forms
+from django.contrib import admin
 from django.urls import reverse
+from django.utils import translation
 
+from desk.admin.calendars import CalendarForm, ClockTargetAdmin
 from desk.calendar_warnings import calendar_warnings
-from workflows.models import Calendar, CalendarDay, SlaPolicy
+from workflows.calendars import Unit
+from workflows.models import Calendar, CalendarDay, ClockTarget, SlaPolicy, TargetMeasures
 from workflows.models import CalendarDayKind as K
 
 NAME = "Mainland China (statutory holidays and make-up working days)"
@@ -198,3 +206,115 @@ def test_a_calendar_with_no_years_loaded_warns_of_both(world, calendar, in_2026)
     [warning] = calendar_warnings(world.supervisor)
     assert warning.years == (2026, 2027)
     assert "is not loaded for 2026 and 2027: deadlines that fall in those years" in warning.message
+
+
+# --- the pages as a walk-through at 1366 px found them ---------------------------------------
+@pytest.fixture
+def targets(world, calendar):
+    return {
+        "fr4h": ClockTarget.objects.create(
+            code="fr4h", name_en="First response in 4 hours", name_zh="4小时内首次响应", measures=TargetMeasures.FIRST_RESPONSE,
+            severity="high", window=4, unit=Unit.HOURS, warning_percent=50,
+        ),
+        "res5bd": ClockTarget.objects.create(
+            code="res5bd", name_en="Resolve in 5 business days", name_zh="5个工作日内办结", measures=TargetMeasures.RESOLUTION,
+            window=5, unit=Unit.BUSINESS_DAYS, calendar=calendar,
+        ),
+        "narrow": ClockTarget.objects.create(
+            code="narrow", name_en="One week", name_zh="一周", measures=TargetMeasures.RESOLUTION, kind="complaint",
+            severity="medium", category=world.routed, window=1, unit=Unit.WEEKS, warning_percent=75, is_active=False,
+        ),
+    }
+
+
+def test_the_targets_list_has_short_columns(client, world, targets):
+    model_admin = admin.site._registry[ClockTarget]
+    assert isinstance(model_admin, ClockTargetAdmin)
+    assert model_admin.list_display == (
+        "code", "target_name", "measures", "applies_to", "window_in_words", "warning", "is_active"
+    )
+    fr4h, res5bd, narrow = targets["fr4h"], targets["res5bd"], targets["narrow"]
+    assert [model_admin.window_in_words(t) for t in (fr4h, res5bd, narrow)] == ["4 hours", "5 business days", "1 week"]
+    assert [model_admin.applies_to(t) for t in (fr4h, res5bd)] == ["High", "every case"]
+    assert model_admin.applies_to(narrow) == f"Complaint / Medium / {world.routed}"
+    assert [model_admin.warning(t) for t in (fr4h, res5bd)] == ["50\u00a0%", None]
+    with translation.override("zh-hans"):
+        assert model_admin.target_name(fr4h) == "4小时内首次响应"
+    client.force_login(world.supervisor)
+    response = client.get(reverse("admin:workflows_clocktarget_changelist"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "percentage" not in html  # the model's long label is for the change form
+    assert "5 business days" in html and "50\u00a0%" in html and "every case" in html
+    assert '<td class="field-warning">—</td>' in html  # res5bd has no warning step
+
+
+def target_form(calendar: Calendar | None, unit: str) -> dict:
+    return {
+        "code": "fr2h", "name_en": "First response in 2 hours", "name_zh": "2小时内首次响应", "is_active": "on",
+        "measures": TargetMeasures.FIRST_RESPONSE, "kind": "", "severity": "", "category": "",
+        "window": "2", "unit": unit, "calendar": calendar.pk if calendar else "", "warning_percent": "",
+    }
+
+
+def test_an_hour_based_target_with_a_calendar_is_refused_on_the_calendar_field(client, world, calendar):
+    client.force_login(world.supervisor)
+    url = reverse("admin:workflows_clocktarget_add")
+    assert "Not used when the unit is hours." in client.get(url).content.decode()  # the calendar's help text
+    response = client.post(url, target_form(calendar, Unit.HOURS))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["calendar"]
+    assert "Leave the business calendar empty" in errors["calendar"][0]
+    assert not ClockTarget.objects.exists()
+    assert client.post(url, target_form(None, Unit.HOURS)).status_code == 302
+    assert client.post(url, {**target_form(calendar, Unit.BUSINESS_DAYS), "code": "res2bd"}).status_code == 302
+    assert ClockTarget.objects.get(code="res2bd").calendar == calendar
+
+
+def test_close_of_business_is_a_plain_time_without_the_admin_clock(client, world):
+    policy = SlaPolicy.objects.order_by("pk").first()
+    assert policy is not None
+    SlaPolicy.objects.filter(pk=policy.pk).update(cutoff_time=time(17, 30))
+    client.force_login(world.supervisor)
+    url = reverse("admin:workflows_slapolicy_change", args=[policy.pk])
+    response = client.get(url)
+    field = response.context["adminform"].form.fields["cutoff_time"]
+    assert type(field.widget) is forms.TimeInput
+    html = response.content.decode()
+    assert 'value="17:30"' in html
+    assert "vTimeField" not in html  # the class DateTimeShortcuts.js adds "Now" and the clock to
+    assert "app-workflows model-slapolicy change-form" in html  # what desk.css scopes the checkbox rows to
+    numbers = ["first_response_hours", "resolution_window", "owner_extension_max_days", "max_extension_days", "review_days"]
+    posted = {name: getattr(policy, name) for name in [*numbers, "resolution_unit", "warning_percent"]}
+    posted.update({name: "on" for name in ("count_receipt_day", "roll_over") if getattr(policy, name)})
+    posted.update(calendar=policy.calendar_id or "", cutoff_time="16:00")
+    response = client.post(url, posted)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert SlaPolicy.objects.get(pk=policy.pk).cutoff_time == time(16, 0)
+
+
+def test_the_calendar_page_labels_and_days_inline(client, world, calendar, in_2026):
+    CalendarDay.objects.create(calendar=calendar, date=date(2026, 10, 10), kind=K.WORKING_DAY, name="National Day")
+    client.force_login(world.supervisor)
+    html = client.get(reverse("admin:workflows_calendar_change", args=[calendar.pk])).content.decode()
+    assert f'name="name" value="{NAME}" size="70"' in html
+    assert ">Weekend days:</label>" in html
+    assert "2026-10-10 Working day" not in html  # no caption repeating the row above its inputs
+    formset = re.search(r"data-inline-formset='([^']*)'", html)
+    assert formset is not None
+    assert json.loads(unescape(formset.group(1))) == {
+        "name": "#days",
+        "options": {"prefix": "days", "addText": "Add another day", "deleteText": "Remove"},
+    }
+    with translation.override("zh-hans"):
+        assert str(CalendarForm.base_fields["weekend_days"].label) == "周末休息日"
+
+
+def test_the_day_list_shows_the_kind_right_after_the_date(client, world, calendar):
+    CalendarDay.objects.create(calendar=calendar, date=date(2026, 10, 10), kind=K.WORKING_DAY, name="National Day")
+    assert admin.site._registry[CalendarDay].list_display[:2] == ("date", "day_kind")
+    client.force_login(world.supervisor)
+    html = client.get(reverse("admin:workflows_calendarday_changelist"), {"calendar__id__exact": calendar.pk}).content.decode()
+    assert '<span class="desk-day-kind desk-day-working_day">Working day</span>' in html
+    assert f'<span title="{NAME}">test-cn</span>' in html
