@@ -35,12 +35,12 @@ class CalendarWarning:
             text = gettext(
                 "Business calendar “%(name)s” is not loaded for %(year)d: deadlines that fall in %(year)d "
                 "are counted with weekends as the only days off."
-            ) % {"name": self.calendar.name, "year": self.years[0]}
+            ) % {"name": self.calendar.label, "year": self.years[0]}
         else:
             text = gettext(
                 "Business calendar “%(name)s” is not loaded for %(first)d and %(second)d: deadlines that "
                 "fall in those years are counted with weekends as the only days off."
-            ) % {"name": self.calendar.name, "first": self.years[0], "second": self.years[1]}
+            ) % {"name": self.calendar.label, "first": self.years[0], "second": self.years[1]}
         return format_html('{} <a href="{}">{}</a>', text, self.url, gettext("Open the calendar"))
 
 

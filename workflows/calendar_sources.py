@@ -15,7 +15,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from .models import Calendar, CalendarDay, CalendarDayKind
@@ -68,6 +68,20 @@ def _cn_years() -> range:
 
     years = {day.year for day in chinese_calendar.holidays} | {day.year for day in chinese_calendar.workdays}
     return range(min(years), max(years) + 1)
+
+
+# The names chinesecalendar gives its holidays, marked for translation: a calendar day shows
+# its name in the reader's language (CalendarDay.label).
+HOLIDAY_NAMES = (
+    gettext_noop("New Year's Day"),
+    gettext_noop("Spring Festival"),
+    gettext_noop("Tomb-sweeping Day"),
+    gettext_noop("Labour Day"),
+    gettext_noop("Dragon Boat Festival"),
+    gettext_noop("Mid-autumn Festival"),
+    gettext_noop("National Day"),
+    gettext_noop("Anti-Fascist 70th Day"),
+)
 
 
 def _cn_days(years: range) -> list[SourceDay]:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models, router
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from complaints.states import Kind, Severity
@@ -42,6 +42,19 @@ class Calendar(models.Model):
         verbose_name_plural = _("business calendars")
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: a packaged calendar not renamed by the bank has its name translated."""
+        from .calendar_sources import SOURCES
+
+        source = next((source for source in SOURCES.values() if source.code == self.code), None)
+        if source is not None:
+            with translation.override("en"):
+                packaged = str(source.name)
+            if self.name == packaged:
+                return str(source.name)
         return self.name
 
     def clean(self) -> None:
@@ -77,6 +90,11 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date.isoformat()} {self.get_kind_display()}"
+
+    @property
+    def label(self) -> str:
+        """The day's name in the reader's language where it is a packaged holiday's name."""
+        return translation.gettext(self.name) if self.name else ""
 
 
 class SlaPolicy(models.Model):

@@ -119,10 +119,15 @@ class CalendarDayInline(SupervisorsKeepCalendars, admin.TabularInline):
 @admin.register(Calendar)
 class CalendarAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
     form = CalendarForm
-    list_display = ("code", "name", "years_covered", "day_count", "updated_at")
+    list_display = ("code", "calendar_name", "years_covered", "day_count", "updated_at")
     search_fields = ("code", "name")
     readonly_fields = ("all_days", "revision", "updated_at")
     inlines = [CalendarDayInline]
+
+    @admin.display(description=_("name"), ordering="name")
+    def calendar_name(self, calendar: Calendar) -> str:
+        return calendar.label
+
     fieldsets = [
         (None, {"fields": ("code", "name", "weekend_days")}),
         (
@@ -166,7 +171,7 @@ class CalendarAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
 class CalendarDayAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
     # The kind first after the date: a make-up working day carries its holiday's name.
     # The calendar by code: its name is too long for the column at 1366 px.
-    list_display = ("date", "day_kind", "weekday", "name", "calendar_code")
+    list_display = ("date", "day_kind", "weekday", "day_name", "calendar_code")
     list_filter = ("calendar", "kind", ("date", admin.DateFieldListFilter))
     date_hierarchy = "date"
     search_fields = ("name",)
@@ -178,13 +183,17 @@ class CalendarDayAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
     def day_kind(self, day: CalendarDay) -> str:
         return format_html('<span class="desk-day-kind desk-day-{}">{}</span>', day.kind, day.get_kind_display())
 
+    @admin.display(description=_("name"), ordering="name")
+    def day_name(self, day: CalendarDay) -> str:
+        return day.label
+
     @admin.display(description=_("weekday"))
     def weekday(self, day: CalendarDay) -> str:
         return str(WEEKDAYS[day.date.weekday()])
 
     @admin.display(description=_("calendar"), ordering="calendar__code")
     def calendar_code(self, day: CalendarDay) -> str:
-        return format_html('<span title="{}">{}</span>', day.calendar.name, day.calendar.code)
+        return format_html('<span title="{}">{}</span>', day.calendar.label, day.calendar.code)
 
     def delete_queryset(self, request, queryset: QuerySet[CalendarDay]) -> None:
         """The selected days in one go, each calendar's revision bumped once rather than per day."""
