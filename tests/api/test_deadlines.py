@@ -177,3 +177,19 @@ def test_uk_summary_resolution_is_an_internal_target_of_3_business_days(world, s
     case = received(world, datetime(2026, 12, 24, 10, 0, tzinfo=LONDON))
     summary = case.targets.get(target__code="disp-sum3")
     assert summary.due == end_of(date(2026, 12, 31), LONDON)  # 29, 30 and 31 December
+
+
+@pytest.mark.parametrize(
+    ("rules", "zone", "received_at", "resolution_due"),
+    [
+        ("cn", "Asia/Shanghai", "2026-09-20T10:00:00+08:00", "2026-10-08T23:59:59.999999+08:00"),
+        ("uk", "Europe/London", "2026-11-02T15:00:00+00:00", "2026-12-28T23:59:59.999999Z"),
+        ("us", "America/New_York", "2026-10-25T12:00:00-04:00", "2026-11-09T23:59:59.999999-05:00"),
+    ],
+)
+def test_intake_through_the_api_on_each_rule_set(world, settings, client_for, intake_body, rules, zone, received_at, resolution_due):
+    settings.TIME_ZONE = zone
+    rule_set_apply(rules)
+    response = client_for(world.cs).post(INTAKE, intake_body(external_id=rules, received_at=received_at), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["resolution_due"] == resolution_due
