@@ -94,7 +94,9 @@ class CalendarDay(models.Model):
     @property
     def label(self) -> str:
         """The day's name in the reader's language where it is a packaged holiday's name."""
-        return translation.gettext(self.name) if self.name else ""
+        from .calendar_sources import HOLIDAY_NAMES
+
+        return translation.gettext(self.name) if self.name in HOLIDAY_NAMES else self.name
 
 
 class SlaPolicy(models.Model):

@@ -113,7 +113,7 @@ HELP: Mapping[str, StrPromise] = MappingProxyType({
     "approve_extension": _("Approve the pending extension; records how the customer was told of the new deadline."),
     "deny_extension": _("Refuse the pending extension; the deadline stays."),
     "resolve": _("Record the decision, its root cause and any compensation; starts the review clock."),
-    "record_callback_attempt": _("A call-back that did not reach the customer."),
+    "record_callback_attempt": _("Record a call-back that did not reach the customer."),
     "close": _("The customer accepts the outcome on the review call-back; closes the loop."),
     "close_unreachable": _("Close after three failed call-backs or when the review clock has run out."),
     "reopen": _("The customer does not accept: back to the department with a fresh resolution clock."),

@@ -200,3 +200,20 @@ def test_saving_a_stale_calendar_still_moves_the_revision_on():
 def test_the_service_refuses_an_empty_range():
     with pytest.raises(CalendarSourceError):
         calendar_load(source=SOURCES["us"], years=range(2026, 2026))
+
+
+def test_a_packaged_calendar_and_its_holidays_read_in_the_readers_language(db):
+    from django.utils import translation
+
+    from workflows.models import Calendar, CalendarDay, CalendarDayKind
+
+    calendar = Calendar.objects.get(code="cn")  # loaded by migration 0006 under COMPLAINT_RULES=cn
+    spring = CalendarDay.objects.filter(calendar=calendar, name="Spring Festival").first()
+    own = CalendarDay(calendar=calendar, name="National Day", kind=CalendarDayKind.HOLIDAY)
+    with translation.override("zh-hans"):
+        assert str(calendar).startswith("中国")
+        assert spring is not None and spring.label == "春节"
+        assert own.label == "国庆节"  # a packaged holiday's name, wherever it is stored
+        assert CalendarDay(calendar=calendar, name="Bank anniversary").label == "Bank anniversary"
+    calendar.name = "Our mainland calendar"
+    assert str(calendar) == "Our mainland calendar"
