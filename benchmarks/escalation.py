@@ -6,7 +6,10 @@ the rest are open cases whose clocks are far from any step (10 %) and closed cas
 One sweep then runs with notifications off (they are a separate task) and the script prints
 the sweep's seconds, escalations per second and queries per escalation.
 
-Usage: .venv/bin/python benchmarks/escalation.py [N ...]
+With ``--extras`` every open case also has a second named clock (an internal target) and half
+the open cases far from any step have a paused resolution clock: what they cost the sweep.
+
+Usage: .venv/bin/python benchmarks/escalation.py [--extras] [N ...]
 """
 from __future__ import annotations
 
@@ -41,14 +44,17 @@ def main(sizes: list[int]) -> None:
 def seed(size: int) -> None:
     """Replace the cases with ``size`` new ones, ``DUE_FOR_A_STEP`` of them due for a step."""
     from django.contrib.auth.models import User
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from complaints.models import Category, Department
 
-    with connection.cursor() as cursor:
+    # The event table refuses TRUNCATE (migration 0009); a benchmark's own throwaway database
+    # may clear it as the test flush does, with the triggers off for this transaction only.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(
-            "TRUNCATE workflows_escalation, workflows_notificationlog, complaints_complaintevent, "
+            "TRUNCATE workflows_casetarget, workflows_escalation, workflows_notificationlog, complaints_complaintevent, "
             "complaints_complaint RESTART IDENTITY CASCADE"
         )
     department, _ = Department.objects.get_or_create(code="retail", defaults={"name_en": "Retail", "name_zh": "零售"})
@@ -56,7 +62,9 @@ def seed(size: int) -> None:
     member, _ = User.objects.get_or_create(username="bench-member", defaults={"email": "m@bank.example"})
 
     # One INSERT ... SELECT over generate_series: the rows are built by the database, so
-    # seeding a million cases takes seconds. Shapes by position i (1-based):
+    # seeding a million cases takes seconds. Open cases carry their clocks' stored warning
+    # instants as intake writes them (workflows.clocks): start + 75 % of the window (the
+    # default warning_percent); closed and resolved cases carry none. Shapes by position i (1-based):
     #   first response warning | overdue | past 24 h | review run out | open, nothing due | closed
     quarter = DUE_FOR_A_STEP // 4
     open_far = DUE_FOR_A_STEP + (size - DUE_FOR_A_STEP) // 10
@@ -65,17 +73,24 @@ def seed(size: int) -> None:
             reference, kind, channel, severity, category_id, subject, description, customer_name,
             customer_phone, customer_email, customer_id_number, customer_account, external_id,
             received_at, created_at, department_id, assignee_id, state, version,
-            first_response_due, first_responded_at, first_response_method,
-            resolution_clock_started_at, resolution_window_days, resolution_due, resolved_at, review_due,
+            first_response_due, first_response_warn_at, first_responded_at, first_response_method,
+            resolution_clock_started_at, resolution_window_days, resolution_due, resolution_warn_at,
+            calendar_gaps, pause_reason, resolution_paused_at, resolution_paused_total, resolved_at, review_due,
             closed_at, escalation_level, extension_status, extension_reason, extension_requires_supervisor,
             outcome, resolution_summary, review_notes, closure, callback_attempts, reopen_count
         )
         SELECT 'B-' || lpad(i::text, 8, '0'), 'complaint', 'phone', 'medium', %(category)s, 'Fee',
             'Charged twice', 'Customer', '13812345678', '', '', '', '',
             received, received, %(department)s, %(member)s, shape.state, 1,
-            %(now)s + shape.due_in, CASE WHEN shape.responded THEN received + interval '1 hour' END,
+            %(now)s + shape.due_in,
+            CASE WHEN shape.state IN ('new', 'assigned', 'in_progress')
+                THEN received + (%(now)s + shape.due_in - received) * 0.75 END,
+            CASE WHEN shape.responded THEN received + interval '1 hour' END,
             CASE WHEN shape.responded THEN 'phone' ELSE '' END,
             received, 15, received + interval '16 days',
+            CASE WHEN shape.state IN ('new', 'assigned', 'in_progress')
+                THEN received + (received + interval '16 days' - received) * 0.75 END,
+            '', '', NULL, interval '0',
             CASE WHEN shape.state IN ('resolved', 'closed') THEN received + interval '1 day' END,
             CASE WHEN shape.state = 'resolved' THEN %(now)s - interval '1 hour' END,
             CASE WHEN shape.state = 'closed' THEN received + interval '2 days' END,
@@ -107,8 +122,42 @@ def seed(size: int) -> None:
                 "size": size,
             },
         )
+    if EXTRAS:
+        add_extras(now=timezone.now())
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE complaints_complaint")
+        cursor.execute("VACUUM ANALYZE workflows_casetarget")
+
+
+def add_extras(*, now) -> None:
+    """``--extras``: half the open cases that are far from any step have their resolution clock
+    paused, and every open case gets a second named clock (an internal target) far from its
+    steps, so the sweep reads through both without finding more work."""
+    from django.db import connection
+
+    from workflows.calendars import Unit
+    from workflows.models import ClockTarget, TargetMeasures
+
+    target, _ = ClockTarget.objects.get_or_create(
+        code="bench", defaults={"name_en": "Bench", "name_zh": "基准", "measures": TargetMeasures.RESOLUTION,
+                                "window": 40, "unit": Unit.CALENDAR_DAYS, "warning_percent": 90},
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE complaints_complaint SET resolution_paused_at = %(now)s, pause_reason = 'mediation' "
+            "WHERE state = 'in_progress' AND id %% 2 = 0",
+            {"now": now},
+        )
+        cursor.execute(
+            "INSERT INTO workflows_casetarget (complaint_id, target_id, started_at, due, warn_at, stopped_at) "
+            "SELECT id, %(target)s, %(now)s, %(now)s + interval '40 days', %(now)s + interval '36 days', NULL "
+            "FROM complaints_complaint WHERE state IN ('new', 'assigned', 'in_progress')",
+            {"target": target.pk, "now": now},
+        )
+        cursor.execute("SELECT count(*) FROM workflows_casetarget")
+        targets = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM complaints_complaint WHERE resolution_paused_at IS NOT NULL")
+        print(f"  extras: {targets:,} internal-target rows, {cursor.fetchone()[0]:,} paused cases", flush=True)
 
 
 def run(size: int) -> dict:
@@ -151,5 +200,7 @@ def run(size: int) -> dict:
     }
 
 
+EXTRAS = "--extras" in sys.argv
+
 if __name__ == "__main__":
-    main([int(arg) for arg in sys.argv[1:]] or [100_000, 1_000_000])
+    main([int(arg) for arg in sys.argv[1:] if arg != "--extras"] or [100_000, 1_000_000])

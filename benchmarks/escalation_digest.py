@@ -59,14 +59,17 @@ def seed(size: int) -> None:
     backlog = size * 60 // 100
     overdue = backlog + size * 15 // 100
     warning = overdue + size * 15 // 100
-    # Shapes by position i: backlog (both clocks level 3) | first response overdue | warning | review run out
+    # Shapes by position i: backlog (both clocks level 3) | first response overdue | warning | review run out.
+    # Open cases carry their clocks' stored warning instants as intake writes them
+    # (workflows.clocks): start + 75 % of the window (the default warning_percent).
     sql = """
         INSERT INTO complaints_complaint (
             reference, kind, channel, severity, category_id, subject, description, customer_name,
             customer_phone, customer_email, customer_id_number, customer_account, external_id,
             received_at, created_at, department_id, assignee_id, state, version,
-            first_response_due, first_responded_at, first_response_method,
-            resolution_clock_started_at, resolution_window_days, resolution_due, resolved_at, review_due,
+            first_response_due, first_response_warn_at, first_responded_at, first_response_method,
+            resolution_clock_started_at, resolution_window_days, resolution_due, resolution_warn_at,
+            calendar_gaps, pause_reason, resolution_paused_at, resolution_paused_total, resolved_at, review_due,
             closed_at, escalation_level, extension_status, extension_reason, extension_requires_supervisor,
             outcome, resolution_summary, review_notes, closure, callback_attempts, reopen_count
         )
@@ -74,9 +77,15 @@ def seed(size: int) -> None:
             'Charged twice', '张三', '13812345678', 'zhang@example.com', '', '', '',
             received, received, (%(departments)s)[1 + i %% %(count)s], (%(assignees)s)[1 + i %% %(count)s],
             shape.state, 1,
-            received + interval '24 hours', CASE WHEN shape.responded THEN received + interval '1 hour' END,
+            received + interval '24 hours',
+            CASE WHEN shape.state IN ('new', 'assigned', 'in_progress')
+                THEN received + (received + interval '24 hours' - received) * 0.75 END,
+            CASE WHEN shape.responded THEN received + interval '1 hour' END,
             CASE WHEN shape.responded THEN 'phone' ELSE '' END,
             received, 15, received + interval '16 days',
+            CASE WHEN shape.state IN ('new', 'assigned', 'in_progress')
+                THEN received + (received + interval '16 days' - received) * 0.75 END,
+            '', '', NULL, interval '0',
             CASE WHEN shape.state = 'resolved' THEN received + interval '1 day' END,
             CASE WHEN shape.state = 'resolved' THEN %(now)s - interval '1 hour' END,
             NULL, 0, '', '', false,
