@@ -1,4 +1,5 @@
 """App configs of the work desk: the admin site staff work in, and the commands that serve people."""
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
@@ -13,3 +14,10 @@ class DeskAdminConfig(AdminConfig):
 class DeskConfig(AppConfig):
     name = "desk"
     verbose_name = _("Work desk")
+
+
+class LoginLockoutConfig(AxesConfig):
+    """django-axes under a name staff read in their language; its own catalogues have no Chinese,
+    so ``desk/third_party_strings.py`` lists the strings of it that the admin shows."""
+
+    verbose_name = _("Login lockout")

@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "desk.apps.LoginLockoutConfig",  # django-axes, named for staff
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
