@@ -243,9 +243,9 @@ def test_supervisor_approves_an_extension_beyond_the_owner(desk):
     assert case.resolution_due > old_due + timedelta(days=19)
     with translation.override("en"):
         new_due = local_moment(case.resolution_due)
-    expect(newest_entry(page)).to_contain_text(
-        f"Extension approved: 20 days, customer told by sms, new deadline {new_due}."
-    )
+    # One full stop after a time that ends in one ("11:59 p.m."); SMS stays in capitals.
+    sentence = f"Extension approved: 20 days, customer told by SMS, new deadline {new_due}."
+    expect(newest_entry(page)).to_contain_text(sentence.replace("..", "."))
     expect(page.locator(".case-header .extension")).to_have_text("Extension of 20 days approved.")
     assert_fits_width(page)
     desk.assert_no_server_errors()
