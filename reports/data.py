@@ -52,6 +52,7 @@ class ReportData:
     channels: list[f.ChannelRow]
     overdue_cases: f.CaseList
     clocks: list[f.ClockRow]
+    policies: f.PoliciesInForce
     paused: f.PausedTime
     surges: list[f.SurgeRow]
     actions_open: list[f.ActionRow]
@@ -117,6 +118,7 @@ def _collect(period: Period, *, cases: QuerySet[Complaint] | None, now: datetime
         channels=f.channel_table(period, cases),
         overdue_cases=f.overdue_and_escalated(period, cases),
         clocks=f.clock_compliance(period, cases),
+        policies=f.policies_in_force(period, cases),
         paused=f.paused_time(period, cases),
         surges=f.surges(period, cases),
         actions_open=f.actions_open(period),

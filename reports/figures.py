@@ -48,7 +48,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, IsNull
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import OPEN_UNTIL, Complaint, Department
@@ -633,6 +633,127 @@ def paused_time(period: Period, cases: QuerySet[Complaint] | None = None) -> Pau
         cases=_count(), total=Sum("resolution_paused_total")
     )
     return PausedTime(result["cases"], result["total"] or timedelta(0))
+
+
+@dataclass(frozen=True)
+class PolicyTerms:
+    """The numbers of the service-level policies that share them, as in force at one moment."""
+
+    policies: tuple[tuple[str, str], ...]  # (kind, severity)
+    numbers: dict
+
+    @property
+    def applies_to(self) -> str:
+        from complaints.states import Kind, Severity
+
+        if len(self.policies) == len(Kind) * len(Severity):
+            return gettext("Every kind and severity")
+        by_kind: dict[str, list[str]] = {}
+        for kind, severity in self.policies:
+            by_kind.setdefault(kind, []).append(severity)
+        parts = []
+        for kind, severities in by_kind.items():
+            label = str(Kind(kind).label)
+            if len(severities) == len(Severity):
+                parts.append(label)
+            else:
+                parts.append(f"{label} ({', '.join(str(Severity(s).label).lower() for s in severities)})")
+        return "; ".join(parts)
+
+    @property
+    def text(self) -> str:
+        """The rules in words, in the language the report is drawn in."""
+        from workflows.calendars import Unit
+        from workflows.models import Calendar
+
+        n = self.numbers
+        unit = {
+            Unit.CALENDAR_DAYS: gettext("calendar days"),
+            Unit.BUSINESS_DAYS: gettext("business days"),
+            Unit.WEEKS: gettext("weeks"),
+        }.get(n["resolution_unit"], n["resolution_unit"])
+        calendar = Calendar.objects.filter(code=n["calendar"]).first() if n["calendar"] else None
+        parts = [
+            gettext("First response within %(hours)s hours.") % {"hours": n["first_response_hours"]},
+            gettext("Resolution within %(window)s %(unit)s after the day of receipt") % {"window": n["resolution_window"], "unit": unit}
+            + (gettext(", the day of receipt counted") if n["count_receipt_day"] else "")
+            + (gettext(", received after %(time)s counting as the next working day") % {"time": n["cutoff_time"]} if n["cutoff_time"] else "")
+            + (gettext(", a last day that is not a working day moving to the next working day") if n["roll_over"] else "")
+            + (gettext(", on the calendar %(calendar)s.") % {"calendar": calendar.label} if calendar else gettext(", with weekends as the only days off.")),
+            gettext("Extensions up to %(owner)s days in all by a department owner and %(max)s by a supervisor.")
+            % {"owner": n["owner_extension_max_days"], "max": n["max_extension_days"]},
+            gettext("Review call-back within %(days)s days of resolution; warning at %(percent)s%% of a window.")
+            % {"days": n["review_days"], "percent": n["warning_percent"]},
+        ]
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class PolicyChangeRow:
+    changed_at: datetime
+    changed_by: str
+    kind: str
+    severity: str
+    fields: tuple[tuple[str, object, object], ...]  # (field, before, after)
+
+    @property
+    def applies_to(self) -> str:
+        from complaints.states import Kind, Severity
+
+        return f"{Kind(self.kind).label} · {Severity(self.severity).label}"
+
+    @property
+    def text(self) -> str:
+        from django.db.models import Field
+
+        from workflows.models import SlaPolicy
+
+        def label(name: str) -> str:
+            field = SlaPolicy._meta.get_field(name)
+            return str(field.verbose_name) if isinstance(field, Field) else name
+
+        return "; ".join(f"{label(name)}: {before} → {after}" for name, before, after in self.fields)
+
+
+@dataclass(frozen=True)
+class PoliciesInForce:
+    terms: list[PolicyTerms]
+    changes: list[PolicyChangeRow]
+
+
+@figure(
+    _("Service-level policies in force"),
+    gettext_noop(
+        "The policies' numbers at the end of the period, as the admin holds them and as they were edited "
+        "(each edit keeps the numbers before and after); policies with the same numbers are printed once. "
+        "Changes made during the period are listed with who made them: a case keeps the deadline computed "
+        "when its clock started."
+    ),
+)
+def policies_in_force(period: Period, cases: QuerySet[Complaint] | None = None) -> PoliciesInForce:
+    from workflows.models import PolicyChange, SlaPolicy, policy_numbers
+
+    policies = list(SlaPolicy.objects.select_related("calendar").order_by("kind", "severity"))
+    later: dict[int, dict] = {}
+    for change in PolicyChange.objects.filter(changed_at__gte=period.ends_before).order_by("changed_at", "id"):
+        later.setdefault(change.policy_id, change.before)  # the first edit after the period holds the numbers before it
+    grouped: dict[str, tuple[list[tuple[str, str]], dict]] = {}
+    for policy in policies:
+        numbers = later.get(policy.pk) or policy_numbers(policy)
+        key = repr(sorted(numbers.items()))
+        grouped.setdefault(key, ([], numbers))[0].append((policy.kind, policy.severity))
+    terms = [PolicyTerms(tuple(keys), numbers) for keys, numbers in grouped.values()]
+    changes = [
+        PolicyChangeRow(
+            change.changed_at,
+            change.changed_by.get_username() if change.changed_by else gettext("system"),
+            change.policy.kind,
+            change.policy.severity,
+            tuple((name, change.before.get(name), value) for name, value in change.after.items() if change.before.get(name) != value),
+        )
+        for change in PolicyChange.objects.filter(_within("changed_at", period)).select_related("policy", "changed_by")
+    ]
+    return PoliciesInForce(terms, changes)
 
 
 @dataclass(frozen=True)

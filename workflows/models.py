@@ -206,6 +206,35 @@ class SlaPolicy(models.Model):
         return Sla(**values)
 
 
+class PolicyChange(models.Model):
+    """One edit of a service-level policy: its numbers before and after (the report prints the ones in force)."""
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="changes", verbose_name=_("policy"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("changed by")
+    )
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        verbose_name = _("policy change")
+        verbose_name_plural = _("policy changes")
+        indexes = [models.Index(fields=["changed_at"], name="policychange_at")]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.changed_at.isoformat()}"
+
+
+def policy_numbers(policy: SlaPolicy) -> dict[str, object]:
+    """A policy's numbers as stored in a PolicyChange: JSON values, the calendar by code."""
+    numbers: dict[str, object] = {name: getattr(policy, name) for name in SLA_COLUMNS if name != "calendar_id"}
+    numbers["cutoff_time"] = policy.cutoff_time.strftime("%H:%M") if policy.cutoff_time else None
+    numbers["calendar"] = policy.calendar.code if policy.calendar is not None else None
+    return numbers
+
+
 # The columns of SlaPolicy that make an Sla, in Sla's field order; the calendar's revision comes with them.
 SLA_COLUMNS = tuple(name for name in Sla.__dataclass_fields__ if name != "calendar_revision")
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from workflows.models import Escalation, NotificationLog, SlaPolicy
+from workflows.models import Escalation, NotificationLog, PolicyChange, SlaPolicy, policy_numbers
 
 
 class SlaPolicyForm(forms.ModelForm):
@@ -51,6 +52,17 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         (_("Review call-back and warnings"), {"fields": ("review_days", "warning_percent")}),
     )
     readonly_fields = ("kind", "severity")
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Save and keep the numbers before and after, so reports print the ones in force (``PolicyChange``)."""
+        with transaction.atomic():
+            previous = SlaPolicy.objects.select_for_update().select_related("calendar").get(pk=obj.pk) if change else None
+            super().save_model(request, obj, form, change)
+            obj = SlaPolicy.objects.select_related("calendar").get(pk=obj.pk)
+            if previous is not None and policy_numbers(previous) != policy_numbers(obj):
+                PolicyChange.objects.create(
+                    policy=obj, changed_by=request.user, before=policy_numbers(previous), after=policy_numbers(obj)
+                )
 
     def has_add_permission(self, request) -> bool:
         return False  # one row per kind and severity, created by migration
