@@ -171,7 +171,7 @@ def received(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
 @figure(
     _("First response on time"),
     gettext_noop(
-        "Clock: first response (24 hours from receipt under the default policy). Denominator: cases "
+        "Clock: first response (its window is the policy in force, above). Denominator: cases "
         "whose first-response deadline (first_response_due) fell in the period, less those rejected or "
         "withdrawn before that deadline without a response. Numerator: those of them whose first "
         "response (first_responded_at) was at or before the deadline. Target: at least 90 %."
@@ -187,8 +187,8 @@ def first_response_on_time(period: Period, cases: QuerySet[Complaint] | None = N
 @figure(
     _("Resolved within deadline"),
     gettext_noop(
-        "Clock: resolution (end of the 15th local day after receipt by default, moved by approved "
-        "extensions and restarted on reopening). Denominator: cases whose resolution deadline "
+        "Clock: resolution (its window is the policy in force, above; moved by approved extensions and "
+        "pauses, restarted on reopening and new facts). Denominator: cases whose resolution deadline "
         "(resolution_due) fell in the period, less those rejected or withdrawn before it without a "
         "resolution. Numerator: those of them resolved (resolved_at) at or before the deadline. "
         "Target: at least 98 %."
@@ -278,7 +278,7 @@ def median_resolution(period: Period, cases: QuerySet[Complaint] | None = None) 
 @figure(
     _("Review coverage"),
     gettext_noop(
-        "Clock: review call-back (7 days after resolution by default). Denominator: cases whose review "
+        "Clock: review call-back (its window is the policy in force, above). Denominator: cases whose review "
         "deadline (review_due) fell in the period. Numerator: those of them closed after the customer "
         "was reached and accepted the outcome (closure 'accepted'). Target: at least 95 %."
     ),
