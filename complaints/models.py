@@ -309,7 +309,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                     ("first_response_due", "first_resp_due", ["first_responded_at", "closed_at", "channel", "department"]),
                     ("resolution_due", "resolution_due", ["resolved_at", "closed_at", "department"]),
                     ("first_responded_at", "first_responded", ["received_at"]),
-                    ("resolved_at", "resolved", ["received_at", "cause"]),
+                    ("resolved_at", "resolved", ["received_at", "cause", "resolution_paused_total"]),
                     ("review_due", "review_due", ["closure"]),
                     ("closed_at", "closed", ["satisfaction", "closure", "reopen_count", "channel"]),
                 )

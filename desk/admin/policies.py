@@ -56,7 +56,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         """Save and keep the numbers before and after, so reports print the ones in force (``PolicyChange``)."""
         with transaction.atomic():
-            previous = SlaPolicy.objects.select_for_update().select_related("calendar").get(pk=obj.pk) if change else None
+            previous = SlaPolicy.objects.select_for_update(of=("self",)).select_related("calendar").get(pk=obj.pk) if change else None
             super().save_model(request, obj, form, change)
             obj = SlaPolicy.objects.select_related("calendar").get(pk=obj.pk)
             if previous is not None and policy_numbers(previous) != policy_numbers(obj):
