@@ -77,8 +77,24 @@ def _balanced_trials(port: int, clients: int, trials: int = 10) -> int:
         seen = run_at_once(*[lambda c=c: _kept_alive_client(c) for c in connections])
         assert all(len(pids) == 1 for pids in seen)  # a kept-alive connection stays with its process
         balanced += len(set().union(*seen)) == 2
-        time.sleep(0.1)
+        _wait_until_closed(port)
     return balanced
+
+
+def _established(port: int) -> int:
+    """The server side's established TCP connections on ``port`` (Linux: /proc/net/tcp)."""
+    local = f":{port:04X}"
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[1].endswith(local) and row[3] == "01")
+
+
+def _wait_until_closed(port: int) -> None:
+    """Until the workers have seen every client of the trial go, so that the next trial starts afresh."""
+    deadline = time.monotonic() + 10
+    while _established(port) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _established(port), "the server kept the trial's connections"
 
 
 # Gunicorn's own gthread worker failed both: 2 clients were balanced in 3-4 trials of 10, 8 in 5-6.
