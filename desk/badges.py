@@ -57,21 +57,23 @@ class ClockBadge:
         return format_html('<span class="clock clock-{}" title="{}">{}</span>', self.status, due, self.text)
 
 
+def _status(label: str, due: datetime, warn_at: datetime | None, now: datetime) -> tuple[str, str]:
+    """A running clock's colour and words: red once overdue, amber from its warning instant."""
+    left = (due - now).total_seconds()
+    if left < 0:
+        return "red", gettext("%(clock)s overdue by %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
+    status = "amber" if warn_at is not None and now >= warn_at else "green"
+    return status, gettext("%(clock)s in %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
+
+
 def running_clocks(complaint: Complaint, *, now: datetime | None = None, internal: bool = True) -> list[ClockBadge]:
     """Every clock running on the case, soonest due first; then its internal targets (one query) unless ``internal`` is off."""
     now = now or timezone.now()
     badges = []
     for name, due, started in selectors.running_deadlines(complaint):
         clock = CLOCKS[name]
-        left = (due - now).total_seconds()
         label = str(clock.label)
-        warn_at = clock.columns.warn_at(complaint) if clock.warns else None
-        if left < 0:
-            status = "red"
-            text = gettext("%(clock)s overdue by %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
-        else:
-            status = "amber" if warn_at is not None and now >= warn_at else "green"
-            text = gettext("%(clock)s in %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
+        status, text = _status(label, due, clock.columns.warn_at(complaint) if clock.warns else None, now)
         badges.append(ClockBadge(name, label, due, started, status, text))
     paused_at, paused_due = complaint.resolution_paused_at, complaint.resolution_due
     if paused_at is not None and paused_due is not None and complaint.state in UNRESOLVED_STATES:
@@ -86,14 +88,8 @@ def running_clocks(complaint: Complaint, *, now: datetime | None = None, interna
             ClockBadge("resolution", str(CLOCKS["resolution"].label), paused_due, paused_at, "paused", text)
         )
     for row in targets.running_targets(complaint) if internal else ():
-        left = (row.due - now).total_seconds()
         label = row.target.label
-        if left < 0:
-            status = "red"
-            text = gettext("%(clock)s overdue by %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
-        else:
-            status = "amber" if row.warn_at is not None and now >= row.warn_at else "green"
-            text = gettext("%(clock)s in %(delta)s") % {"clock": label, "delta": humanize_delta(left)}
+        status, text = _status(label, row.due, row.warn_at, now)
         badges.append(ClockBadge(row.target.clock, label, row.due, row.started_at, status, text, internal=True))
     return badges
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -214,16 +215,41 @@ def _sweep_targets(result: SweepResult, *, now: datetime, batch_size: int, lock:
 
 
 def _claim_targets(level: int, rows: list[tuple], *, now: datetime, sweep: str) -> Counter:
+    """Claim ``level`` of internal targets for the locked ``(pk, due, complaint_id, code)`` rows."""
+    mine = _record_claims(
+        [(case_id, ClockTarget.CLOCK_PREFIX + code, due) for _pk, due, case_id, code in rows],
+        level=level,
+        now=now,
+        sweep=sweep,
+        skipped=lambda complaint_id, clock, due: [],
+    )
+    return Counter(clock.removeprefix(ClockTarget.CLOCK_PREFIX) for _id, clock, _due in mine)
+
+
+def _record_claims(
+    claims: list[tuple[int, str, datetime]],
+    *,
+    level: int,
+    now: datetime,
+    sweep: str,
+    skipped: Callable[[int, str, datetime], list[int]],
+) -> list[tuple[int, str, datetime]]:
+    """Insert ``(complaint_id, clock, due)`` claims at ``level``, "on conflict do nothing", and write
+    an escalation event for each one this sweep really inserted; return those (the portable path)."""
     Escalation.objects.bulk_create(
         [
-            Escalation(complaint_id=case_id, clock=ClockTarget.CLOCK_PREFIX + code, due=due, level=level, created_at=now, sweep=sweep)
-            for _pk, due, case_id, code in rows
+            Escalation(complaint_id=case_id, clock=clock, due=due, level=level, created_at=now, sweep=sweep)
+            for case_id, clock, due in claims
         ],
         ignore_conflicts=True,
     )
+    # Rows another sweep inserted first keep their own sweep id, so this reads only ours.
     mine = list(
         Escalation.objects.filter(
-            sweep=sweep, level=level, complaint_id__in=[row[2] for row in rows], clock__startswith=ClockTarget.CLOCK_PREFIX
+            sweep=sweep,
+            level=level,
+            clock__in={clock for _id, clock, _due in claims},
+            complaint_id__in=[case_id for case_id, _clock, _due in claims],
         ).values_list("complaint_id", "clock", "due")
     )
     ComplaintEvent.objects.bulk_create(
@@ -234,12 +260,18 @@ def _claim_targets(level: int, rows: list[tuple], *, now: datetime, sweep: str) 
                 actor=None,
                 actor_label=ComplaintEvent.SYSTEM,
                 kind=EVENT_KIND,
-                data={"clock": clock, "level": level, "due": due.isoformat(timespec="microseconds"), "skipped": []},
+                data={
+                    "clock": clock,
+                    "level": level,
+                    "due": due.isoformat(timespec="microseconds"),
+                    # Lower steps not claimed before this one are never recorded (module docstring).
+                    "skipped": skipped(complaint_id, clock, due),
+                },
             )
             for complaint_id, clock, due in mine
         ]
     )
-    return Counter(clock.removeprefix(ClockTarget.CLOCK_PREFIX) for _id, clock, _due in mine)
+    return mine
 
 
 def _claim(clock: ClockRule, level: int, rows: list[tuple], *, now: datetime, sweep: str) -> int:
@@ -248,48 +280,24 @@ def _claim(clock: ClockRule, level: int, rows: list[tuple], *, now: datetime, sw
         return 0
     if connection.vendor == "postgresql":
         return _claim_postgresql(clock, level, [row[0] for row in rows], now=now, sweep=sweep)
-    Escalation.objects.bulk_create(
-        [
-            Escalation(complaint_id=row[0], clock=clock.name, due=row[1], level=level, created_at=now, sweep=sweep)
-            for row in rows
-        ],
-        ignore_conflicts=True,
-    )
-    # Rows another sweep inserted first keep their own sweep id, so this reads only ours.
-    mine = list(
-        Escalation.objects.filter(
-            sweep=sweep, clock=clock.name, level=level, complaint_id__in=[row[0] for row in rows]
-        ).values_list("complaint_id", "due")
-    )
-    if not mine:
-        return 0
+    ids = [row[0] for row in rows]
     earlier: dict[tuple[int, datetime], set[int]] = {}
     if level > 1 and clock.supervisors_after is not None:
         for complaint_id, due, lower in Escalation.objects.filter(
-            clock=clock.name, level__lt=level, complaint_id__in=[complaint_id for complaint_id, _ in mine]
+            clock=clock.name, level__lt=level, complaint_id__in=ids
         ).values_list("complaint_id", "due", "level"):
             earlier.setdefault((complaint_id, due), set()).add(lower)
     lower_levels = set(range(1, level)) if clock.supervisors_after is not None else set()
-    ComplaintEvent.objects.bulk_create(
-        [
-            ComplaintEvent(
-                complaint_id=complaint_id,
-                created_at=now,
-                actor=None,
-                actor_label=ComplaintEvent.SYSTEM,
-                kind=EVENT_KIND,
-                data={
-                    "clock": clock.name,
-                    "level": level,
-                    "due": due.isoformat(timespec="microseconds"),
-                    # Lower steps not claimed before this one are never recorded (module docstring).
-                    "skipped": sorted(lower_levels - earlier.get((complaint_id, due), set())),
-                },
-            )
-            for complaint_id, due in mine
-        ]
+    mine = _record_claims(
+        [(row[0], clock.name, row[1]) for row in rows],
+        level=level,
+        now=now,
+        sweep=sweep,
+        skipped=lambda complaint_id, _clock, due: sorted(lower_levels - earlier.get((complaint_id, due), set())),
     )
-    Complaint.objects.filter(pk__in=[complaint_id for complaint_id, _ in mine]).update(
+    if not mine:
+        return 0
+    Complaint.objects.filter(pk__in=[complaint_id for complaint_id, _clock, _due in mine]).update(
         escalation_level=Greatest(F("escalation_level"), Value(level)), escalated_at=now
     )
     return len(mine)

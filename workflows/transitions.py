@@ -89,6 +89,11 @@ def _reason(label: StrPromise, **kwargs) -> Input:
     return Input("reason", InputKind.TEXT, label, **kwargs)
 
 
+def _customer_told_by(label: StrPromise) -> Input:
+    """How the customer was told (a contact method): the event records it."""
+    return Input("customer_notified_by", InputKind.CHOICE, label, choices=ContactMethod)
+
+
 def _optional_text(name: str, label: StrPromise, **kwargs) -> Input:
     return Input(name, InputKind.TEXT, label, required=False, rows=2, **kwargs)
 
@@ -149,12 +154,7 @@ _REGISTRY = (
         "approve_extension",
         services.complaint_approve_extension,
         (
-            Input(
-                "customer_notified_by",
-                InputKind.CHOICE,
-                _("How the customer was told of the new deadline"),
-                choices=ContactMethod,
-            ),
+            _customer_told_by(_("How the customer was told of the new deadline")),
             _optional_text("note", _("Note")),
         ),
     ),
@@ -204,12 +204,7 @@ _REGISTRY = (
         services.complaint_pause,
         (
             Input("reason", InputKind.CHOICE, _("Why the clock stops"), choices=PauseReason),
-            Input(
-                "customer_notified_by",
-                InputKind.CHOICE,
-                _("How the customer was told the clock is paused"),
-                choices=ContactMethod,
-            ),
+            _customer_told_by(_("How the customer was told the clock is paused")),
             _optional_text("note", _("Note")),
         ),
     ),

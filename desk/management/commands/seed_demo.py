@@ -36,7 +36,7 @@ from complaints.states import (
     PauseReason,
     Severity,
 )
-from workflows import services
+from workflows import policies, services
 from workflows.calendars import Unit
 from workflows.models import Calendar, ClockTarget, SlaPolicy, TargetMeasures
 
@@ -330,8 +330,11 @@ QUIET_LOGGERS = ("workflows", "complaints")
 
 def _may_extend(case, days: int) -> bool:
     """Whether the case's policy lets its window grow by ``days`` (not under every rule set)."""
-    sla = SlaPolicy.sla_for(kind=case.kind, severity=case.severity)
-    return case.resolution_window_days + days <= sla.max_extension_days
+    try:
+        policies.extension_tier(case.resolution_window_days, days, SlaPolicy.sla_for(kind=case.kind, severity=case.severity))
+    except ValueError:
+        return False
+    return True
 
 
 class Command(BaseCommand):
