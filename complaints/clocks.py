@@ -52,7 +52,8 @@ _OPEN = (ComplaintState.NEW, ComplaintState.ASSIGNED)
 FIRST_RESPONSE = ClockColumns(
     name="first_response",
     label=_("first response"),
-    start_field="received_at",
+    # A regulator referral's clocks start when it was sent to the bank; other cases' at receipt.
+    start_field="sent_to_bank_at",
     due_field="first_response_due",
     warn_field="first_response_warn_at",
     running=Q(state__in=list(_OPEN), first_responded_at__isnull=True),

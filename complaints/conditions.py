@@ -41,6 +41,15 @@ def resolution_deadline_not_passed(complaint) -> bool:
     return complaint.resolution_due is None or timezone.now() <= complaint.resolution_due
 
 
+def has_contact(complaint) -> bool:
+    """A phone number or an e-mail address to call the customer back on."""
+    return bool(complaint.customer_phone or complaint.customer_email)
+
+
+def has_no_contact(complaint) -> bool:
+    return not has_contact(complaint)
+
+
 def may_close_unreachable(complaint) -> bool:
     """At least three recorded call-back attempts, or the review clock has run out."""
     if complaint.callback_attempts >= MIN_CALLBACK_ATTEMPTS:
@@ -103,6 +112,10 @@ def _explanations() -> dict[Callable[..., bool], StrPromise]:
         ),
         resolution_clock_running: _("The resolution clock is paused; resume it first."),
         resolution_clock_paused: _("The resolution clock is not paused."),
+        has_contact: _(
+            "The case has no phone number or e-mail address to call the customer back on; close it without call-back."
+        ),
+        has_no_contact: _("The case has contact details: call the customer back instead."),
         may_close_unreachable: _(
             "A case can be closed as unreachable only after three recorded call-back attempts "
             "or once the review period has run out."

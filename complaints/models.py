@@ -28,6 +28,7 @@ from .states import (
     ContactMethod,
     ExtensionStatus,
     Kind,
+    NarrativeConsent,
     Outcome,
     PauseReason,
     Severity,
@@ -162,20 +163,50 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         Cause, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("root cause")
     )
     subject = models.CharField(_("subject"), max_length=200)
-    description = models.TextField(_("description"), max_length=10000)
+    # Long enough for a regulator's published narrative (the longest CFPB one seen: 21,928 characters).
+    description = models.TextField(_("description"), max_length=100000, blank=True)
+    # What the case is about as the source classified it (the CFPB's Product / Sub-product /
+    # Issue / Sub-issue, or the bank's own product line): kept verbatim beside our category,
+    # which the import mapping derives from them.
+    product = models.CharField(_("product"), max_length=200, blank=True, default="")
+    sub_product = models.CharField(_("sub-product"), max_length=200, blank=True, default="")
+    issue = models.CharField(_("issue"), max_length=200, blank=True, default="")
+    sub_issue = models.CharField(_("sub-issue"), max_length=200, blank=True, default="")
+    company = models.CharField(
+        _("company or branch"), max_length=200, blank=True, default="",
+        help_text=_("The legal entity or branch the complaint is about."),
+    )
 
-    customer_name = models.CharField(_("customer name"), max_length=100)
+    # A regulator referral or imported history may come without a name or any contact detail
+    # (intake_errors says when one is needed); such a case closes without a call-back.
+    customer_name = models.CharField(_("customer name"), max_length=100, blank=True)
     customer_phone = models.CharField(
         _("customer phone"), max_length=32, blank=True, validators=[validate_phone], db_index=True
     )
     customer_email = models.EmailField(_("customer e-mail"), max_length=254, blank=True)
     customer_id_number = models.CharField(_("customer ID number"), max_length=32, blank=True)
     customer_account = models.CharField(_("customer account"), max_length=34, blank=True)
+    customer_region = models.CharField(
+        _("customer's region"), max_length=60, blank=True, default="", help_text=_("State or province.")
+    )
+    customer_tags = models.JSONField(
+        _("customer tags"), default=list, blank=True, help_text=_('Such as "Older American" or "Servicemember".')
+    )
+    narrative_consent = models.CharField(
+        _("consent to publish the narrative"), max_length=20, choices=NarrativeConsent.choices, blank=True, default=""
+    )
 
     external_id = models.CharField(
         _("external ID"), max_length=64, blank=True, default="", help_text=_("The channel system's own id.")
     )
     received_at = models.DateTimeField(_("received at"), db_index=True)
+    # A regulator referral: how the customer reached the regulator, and when the regulator sent
+    # the case on to the bank. The bank's clocks start then (CN 2020 Order No. 3 Art. 33; the
+    # CFPB's "Date sent to company"); received_at stays the regulator's own date of receipt.
+    submitted_via = models.CharField(
+        _("submitted to the regulator via"), max_length=20, choices=Channel.choices, blank=True, default=""
+    )
+    sent_to_bank_at = models.DateTimeField(_("sent to the bank at"), null=True, blank=True)
     created_at = models.DateTimeField(_("logged at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -265,6 +296,14 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     )
     review_notes = models.TextField(_("review notes"), blank=True)
     closure = models.CharField(_("closure"), max_length=20, choices=Closure.choices, blank=True)
+    # What the bank reported to the regulator, as the regulator publishes it (CFPB).
+    company_response = models.CharField(_("response reported to the regulator"), max_length=60, blank=True, default="")
+    public_response = models.TextField(_("public response"), blank=True, default="")
+    timely_response = models.BooleanField(_("timely response (the regulator's judgement)"), null=True, blank=True)
+    consumer_disputed = models.BooleanField(_("customer disputed the response"), null=True, blank=True)
+    # Set on cases brought in by import_complaints (their "imported" event says from which file
+    # and line); such a case keeps its own dates, and steps already past never notify.
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True, editable=False)
     callback_attempts = models.PositiveSmallIntegerField(_("call-back attempts"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     duplicate_of = models.ForeignKey(
@@ -305,7 +344,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             *[
                 models.Index(fields=[key], include=include, condition=~Q(state=S.MERGED), name=f"complaint_rep_{name}")
                 for key, name, include in (
-                    ("received_at", "received", ["category", "cause", "channel", "department"]),
+                    ("received_at", "received", ["category", "cause", "channel", "department", "imported_at"]),
                     ("first_response_due", "first_resp_due", ["first_responded_at", "closed_at", "channel", "department"]),
                     ("resolution_due", "resolution_due", ["resolved_at", "closed_at", "department"]),
                     ("first_responded_at", "first_responded", ["received_at"]),
@@ -501,6 +540,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.RESOLVED,
         target=None,
+        conditions=[conditions.has_contact],
         permission=conditions.may_review,
         custom={"label": _("Record failed call-back")},
     )
@@ -511,6 +551,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.RESOLVED,
         target=S.CLOSED,
+        conditions=[conditions.has_contact],
         permission=conditions.may_review,
         custom={"label": _("Close (customer accepts)")},
     )
@@ -524,13 +565,26 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=S.RESOLVED,
         target=S.CLOSED,
-        conditions=[conditions.may_close_unreachable],
+        conditions=[conditions.has_contact, conditions.may_close_unreachable],
         permission=conditions.may_review,
         custom={"label": _("Close as unreachable")},
     )
     def close_unreachable(self, *, notes: str, at) -> None:
         self.review_notes = notes
         self.closure = Closure.UNREACHABLE
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=S.RESOLVED,
+        target=S.CLOSED,
+        conditions=[conditions.has_no_contact],
+        permission=conditions.may_review,
+        custom={"label": _("Close without call-back")},
+    )
+    def close_without_callback(self, *, reason: str, at) -> None:
+        self.review_notes = reason
+        self.closure = Closure.NO_CONTACT
         self.closed_at = at
 
     @transition(

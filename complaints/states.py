@@ -49,6 +49,7 @@ class Channel(models.TextChoices):
     BRANCH = "branch", _("Branch")
     LETTER = "letter", _("Letter")
     EMAIL = "email", _("E-mail")
+    FAX = "fax", _("Fax")
     REGULATOR = "regulator", _("Regulator referral")
 
 
@@ -76,6 +77,18 @@ class ContactMethod(models.TextChoices):
 class Closure(models.TextChoices):
     ACCEPTED = "accepted", _("Customer accepted")
     UNREACHABLE = "unreachable", _("Customer unreachable")
+    # The case carries no phone or e-mail (a regulator referral, imported history): nobody to call.
+    NO_CONTACT = "no_contact", _("Closed without call-back (no contact details)")
+
+
+class NarrativeConsent(models.TextChoices):
+    """Whether the customer agreed that the regulator publishes their narrative (CFPB "Consumer consent provided?")."""
+
+    PROVIDED = "provided", _("Consent provided")
+    NOT_PROVIDED = "not_provided", _("Consent not provided")
+    WITHDRAWN = "withdrawn", _("Consent withdrawn")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    OTHER = "other", _("Other")
 
 
 class ExtensionStatus(models.TextChoices):
@@ -107,6 +120,7 @@ class EventKind(models.TextChoices):
     RECORD_CALLBACK_ATTEMPT = "record_callback_attempt", _("Call-back attempt failed")
     CLOSE = "close", _("Closed, customer accepts")
     CLOSE_UNREACHABLE = "close_unreachable", _("Closed, customer unreachable")
+    CLOSE_WITHOUT_CALLBACK = "close_without_callback", _("Closed without call-back")
     REOPEN = "reopen", _("Reopened")
     REJECT = "reject", _("Rejected")
     MERGE = "merge", _("Merged")
@@ -115,3 +129,4 @@ class EventKind(models.TextChoices):
     RESUME = "resume", _("Resolution clock resumed")
     NEW_FACTS = "new_facts", _("New facts; resolution clock restarted")
     ESCALATION = "escalation", _("Escalation")
+    IMPORTED = "imported", _("Imported")

@@ -75,6 +75,7 @@ class IntakeForm(forms.Form):
             customer=self.customer(),
             received_at=data.get("received_at"),
             now=timezone.now(),
+            channel=data.get("channel", ""),
         )
         for field, messages in rules.items():
             if field in self.fields and field not in self.errors:

@@ -174,6 +174,8 @@ def _sentence(event: ComplaintEvent, names: _Names) -> tuple[str, list[tuple[str
         return _("Closed: the customer could not be reached after %(attempts)s call-back attempts.") % {
             "attempts": data.get("attempts", 0)
         }, details
+    if kind == EventKind.CLOSE_WITHOUT_CALLBACK:
+        return _("Closed without call-back: the case has no phone number or e-mail address."), details
     if kind == EventKind.REOPEN:
         if data.get("previous_outcome"):
             details.append((_("Previous outcome"), _choice(Outcome, data["previous_outcome"])))
@@ -210,6 +212,13 @@ def _sentence(event: ComplaintEvent, names: _Names) -> tuple[str, list[tuple[str
         skipped = [str(ESCALATION_LEVELS.get(int(step), step)) for step in data.get("skipped") or []]
         if skipped:
             details.append((_("Earlier steps not sent"), ", ".join(skipped)))
+        if data.get("not_sent") == "imported":
+            details.append((_("Not sent"), _("the step had passed before the case was imported")))
+        return sentence, details
+    if kind == EventKind.IMPORTED:
+        sentence = _("Imported from %(file)s, line %(line)s.") % {"file": data.get("file", ""), "line": data.get("line", "")}
+        if data.get("os_user"):
+            details.append((_("Operating-system user"), data["os_user"]))
         return sentence, details
     return _choice(EventKind, kind), details
 

@@ -47,9 +47,16 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
+    """A category as given; one the migrations created already (the JR/T 0169 business axis) is updated to it."""
+
     class Meta:
         model = Category
-        django_get_or_create = ("code",)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        code = kwargs.pop("code")
+        category, _created = model_class.objects.update_or_create(code=code, defaults=kwargs)
+        return category
 
     code = factory.Sequence(lambda n: f"cat-{n}")
     name_en = factory.LazyAttribute(lambda c: f"Category {c.code}")

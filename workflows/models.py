@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from complaints.states import Kind, Severity
+from complaints.states import Channel, Kind, Severity
 
 from .calendars import Unit
 from .policies import DEFAULT_SLA, Sla
@@ -452,3 +452,95 @@ class NotificationLog(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- importing history (workflows.imports) -------------------------------------------------
+class ImportSource(models.TextChoices):
+    CFPB = "cfpb", _("CFPB public complaint database")
+
+
+class MappedColumn(models.TextChoices):
+    PRODUCT = "product", _("Product / Sub-product")
+    SUBMITTED_VIA = "submitted_via", _("Submitted via")
+
+
+class ImportMapping(models.Model):
+    """How one value of a source's column becomes ours: a Product (and Sub-product) a category,
+    a "Submitted via" a channel. A value with no row here makes its row bad: never guessed.
+
+    A Product's row with an empty sub-product applies to every sub-product that has no row of
+    its own.
+    """
+
+    source = models.CharField(_("source"), max_length=10, choices=ImportSource.choices, default=ImportSource.CFPB)
+    column = models.CharField(_("column"), max_length=20, choices=MappedColumn.choices)
+    value = models.CharField(_("value in the file"), max_length=200, help_text=_("Exactly as the file writes it."))
+    sub_value = models.CharField(
+        _("sub-product in the file"), max_length=200, blank=True, default="", help_text=_("Empty: any sub-product.")
+    )
+    category = models.ForeignKey(
+        "complaints.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["source", "column", "value", "sub_value"]
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "column", "value", "sub_value"], name="import_mapping_unique_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} / {self.sub_value}" if self.sub_value else self.value
+
+    def clean(self) -> None:
+        if self.column == MappedColumn.PRODUCT:
+            if self.category_id is None:
+                raise ValidationError({"category": _("A product maps to a category.")})
+            self.channel = ""
+        elif self.column == MappedColumn.SUBMITTED_VIA:
+            if not self.channel:
+                raise ValidationError({"channel": _("A “Submitted via” value maps to a channel.")})
+            if self.sub_value:
+                raise ValidationError({"sub_value": _("Only a product has sub-products.")})
+            self.category = None
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Stopped with bad rows")
+    INTERRUPTED = "interrupted", _("Interrupted")
+
+
+class ImportRun(models.Model):
+    """One run of ``import_complaints`` over one file: what it read and wrote, and its checkpoint.
+
+    Rows are committed in batches; ``committed_line`` is the last line of the last committed
+    batch, so a run over the same file (same checksum) that was interrupted resumes after it.
+    """
+
+    file_name = models.CharField(_("file"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
+    format = models.CharField(_("format"), max_length=10)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    os_user = models.CharField(_("operating-system user"), max_length=150, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.RUNNING)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_imported = models.PositiveIntegerField(_("cases imported"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("rows imported before, unchanged"), default=0)
+    rows_bad = models.PositiveIntegerField(_("bad rows"), default=0)
+    committed_line = models.PositiveIntegerField(_("last line committed"), default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"

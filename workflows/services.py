@@ -35,7 +35,7 @@ from complaints.models import (
     normalize_phone,
     transition_label,
 )
-from complaints.states import OPEN_STATES, ContactMethod, EventKind, Kind, Outcome, PauseReason
+from complaints.states import OPEN_STATES, Channel, ContactMethod, EventKind, Kind, Outcome, PauseReason
 
 from . import clocks, escalation, policies, targets
 from .models import SlaPolicy
@@ -185,11 +185,52 @@ def _insert(instances: Sequence[Model], *, alias: str) -> None:
 
 @dataclass(frozen=True)
 class CustomerData:
-    name: str
+    name: str = ""
     phone: str = ""
     email: str = ""
     id_number: str = ""
     account: str = ""
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a case carries beyond the intake form: the source's own classification, the company or
+    branch, the customer's region and tags, and for a regulator referral how the customer reached
+    the regulator and when the regulator sent the case on (which starts the bank's clocks)."""
+
+    product: str = ""
+    sub_product: str = ""
+    issue: str = ""
+    sub_issue: str = ""
+    company: str = ""
+    customer_region: str = ""
+    customer_tags: tuple[str, ...] = ()
+    narrative_consent: str = ""
+    submitted_via: str = ""
+    sent_to_bank_at: datetime | None = None
+
+    TEXT_FIELDS = ("product", "sub_product", "issue", "sub_issue", "company", "customer_region", "narrative_consent", "submitted_via")
+
+    def as_fields(self) -> dict[str, Any]:
+        """The case's fields, texts stripped, tags without blanks or repeats in their order."""
+        fields: dict[str, Any] = {name: (getattr(self, name) or "").strip() for name in self.TEXT_FIELDS}
+        fields["customer_tags"] = list(dict.fromkeys(tag.strip() for tag in self.customer_tags if tag.strip()))
+        fields["sent_to_bank_at"] = self.sent_to_bank_at
+        return fields
+
+
+NO_FACTS = CaseFacts()
+
+
+def needs_contact(*, kind: str, channel: str) -> bool:
+    """Whether intake must have a phone or an e-mail: a complaint, unless a regulator referred it
+    (the regulator keeps the customer's details; such a case closes without call-back)."""
+    return kind == Kind.COMPLAINT and channel != Channel.REGULATOR
+
+
+def clock_start(*, received_at: datetime, sent_to_bank_at: datetime | None) -> datetime:
+    """When the bank's clocks start: when the regulator sent a referral on, else at receipt."""
+    return sent_to_bank_at if sent_to_bank_at is not None else received_at
 
 
 def intake_errors(
@@ -201,6 +242,8 @@ def intake_errors(
     customer: CustomerData,
     received_at: datetime | None,
     now: datetime,
+    channel: str = "",
+    sent_to_bank_at: datetime | None = None,
 ) -> dict[str, list[str]]:
     """The rules of intake that look beyond one field, as messages per field; empty when all hold.
 
@@ -227,10 +270,23 @@ def intake_errors(
         errors.setdefault("description", []).append(_("Describe what the customer is complaining about."))
     if not (subject or "").strip():
         errors.setdefault("subject", []).append(_("Give the case a subject."))
-    if kind == Kind.COMPLAINT and not (customer.phone.strip() or customer.email.strip()):
+    if needs_contact(kind=kind, channel=channel) and not (customer.phone.strip() or customer.email.strip()):
         errors.setdefault("customer_phone", []).append(
             _("A complaint needs a phone number or an e-mail address for the call-back.")
         )
+    if channel != Channel.REGULATOR and not customer.name.strip():
+        errors.setdefault("customer_name", []).append(_("Give the customer's name."))
+    if sent_to_bank_at is not None:
+        if channel != Channel.REGULATOR:
+            errors.setdefault("sent_to_bank_at", []).append(_("Only a regulator referral is sent to the bank."))
+        elif timezone.is_naive(sent_to_bank_at):
+            errors.setdefault("sent_to_bank_at", []).append(_("Give a time zone (for example +08:00)."))
+        elif sent_to_bank_at > now + RECEIVED_AT_CLOCK_SKEW:
+            errors.setdefault("sent_to_bank_at", []).append(_("The time the case was sent to the bank cannot be in the future."))
+        elif received_at is not None and timezone.is_aware(received_at) and sent_to_bank_at < received_at:
+            errors.setdefault("sent_to_bank_at", []).append(
+                _("The regulator cannot have sent the case on before it received it (received_at).")
+            )
     return errors
 
 
@@ -257,6 +313,7 @@ def _replay_differences(
     description: str,
     customer: CustomerData,
     received_at: datetime | None,
+    facts: CaseFacts = NO_FACTS,
 ) -> list[str]:
     """The fields in which a replayed intake differs from the case it logged before, in form order.
 
@@ -293,6 +350,8 @@ def _replay_differences(
             customers.normalize_account(customer.account),
         ),
     ]
+    given_facts = facts.as_fields()
+    pairs += [(name, getattr(existing, name), value) for name, value in given_facts.items()]
     return [field for field, stored, given in pairs if stored != given]
 
 
@@ -327,6 +386,7 @@ def complaint_create(
     customer: CustomerData,
     received_at: datetime | None = None,
     external_id: str = "",
+    facts: CaseFacts = NO_FACTS,
     now: datetime | None = None,
 ) -> tuple[Complaint, bool]:
     """Log a case and start its clocks; route it when its category has a default department.
@@ -341,7 +401,7 @@ def complaint_create(
     external_id = (external_id or "").strip()
     replay = dict(
         kind=kind, severity=severity, category=category, subject=subject, description=description,
-        customer=customer, received_at=received_at,
+        customer=customer, received_at=received_at, facts=facts,
     )  # fmt: skip
     if external_id:
         existing = _logged_before(channel=channel, external_id=external_id)
@@ -350,7 +410,7 @@ def complaint_create(
 
     errors = intake_errors(
         kind=kind, category=category, subject=subject, description=description, customer=customer,
-        received_at=received_at, now=now,
+        received_at=received_at, now=now, channel=channel, sent_to_bank_at=facts.sent_to_bank_at,
     )
     if received_at is None or "received_at" in errors or received_at > now:
         received_at = now  # none given, refused above, or ahead of us within the channel's clock skew
@@ -370,6 +430,7 @@ def complaint_create(
         received_at=received_at,
         created_at=now,
         created_by=actor,
+        **facts.as_fields(),
     )
     try:
         # The category and the actor are objects already; no need to look them up again.
@@ -384,10 +445,11 @@ def complaint_create(
     complaint.customer_phone = normalize_phone(complaint.customer_phone) if complaint.customer_phone else ""
 
     sla = SlaPolicy.sla_for(kind=kind, severity=severity)
-    clocks.start_first_response(complaint, sla, received_at)
-    complaint.resolution_clock_started_at = received_at
+    started = clock_start(received_at=received_at, sent_to_bank_at=complaint.sent_to_bank_at)
+    clocks.start_first_response(complaint, sla, started)
+    complaint.resolution_clock_started_at = started
     complaint.resolution_window_days = sla.window_days
-    for name, value in clocks.resolution_deadline(sla, received_at).as_fields().items():
+    for name, value in clocks.resolution_deadline(sla, started).as_fields().items():
         setattr(complaint, name, value)
 
     # Route by the category before the insert, so that the case is written once.
@@ -815,6 +877,26 @@ def complaint_close_unreachable(
         prepare=lambda case, at: {"notes": (notes or "").strip(), "at": at},
         note=notes,
         data=lambda c: {"attempts": c.callback_attempts},
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def complaint_close_without_callback(*, complaint, actor, reason: str, expected_version=None, now=None) -> Complaint:
+    """Close a resolved case that has no phone or e-mail to call back on (a regulator referral, imported history)."""
+
+    def prepare(case: Complaint, at: datetime) -> dict:
+        return {
+            "reason": _require_text(reason, "reason", _("Say why the case closes without a call-back.")),
+            "at": at,
+        }
+
+    return _run(
+        complaint=complaint,
+        actor=actor,
+        name="close_without_callback",
+        prepare=prepare,
+        note=reason,
         expected_version=expected_version,
         now=now,
     )

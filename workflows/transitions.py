@@ -121,6 +121,9 @@ HELP: Mapping[str, StrPromise] = MappingProxyType({
     "record_callback_attempt": _("Record a call-back that did not reach the customer."),
     "close": _("The customer accepts the outcome on the review call-back; closes the loop."),
     "close_unreachable": _("Close after three failed call-backs or when the review clock has run out."),
+    "close_without_callback": _(
+        "Close a resolved case that has no phone number or e-mail address to call back on; say why."
+    ),
     "reopen": _("The customer does not accept: back to the department with a fresh resolution clock."),
     "reject": _("Not a case the bank handles (for example not a complaint about the bank)."),
     "merge": _("A repeat of another open case: fold it in; the other case carries on."),
@@ -183,6 +186,11 @@ _REGISTRY = (
         ),
     ),
     Transition("close_unreachable", services.complaint_close_unreachable, (_optional_text("notes", _("Notes")),)),
+    Transition(
+        "close_without_callback",
+        services.complaint_close_without_callback,
+        (_reason(_("Why the case closes without a call-back")),),
+    ),
     Transition("reopen", services.complaint_reopen, (_reason(_("Why the customer does not accept")),)),
     Transition("reject", services.complaint_reject, (_reason(_("Why the case is rejected")),)),
     Transition(

@@ -23,6 +23,7 @@ ALLOWED = {
     "record_callback_attempt": ({S.RESOLVED}, None),
     "close": ({S.RESOLVED}, S.CLOSED),
     "close_unreachable": (set(), S.CLOSED),  # needs three attempts: see test_services
+    "close_without_callback": (set(), S.CLOSED),  # needs a case without contact details: see test_no_contact
     "reopen": ({S.RESOLVED}, S.IN_PROGRESS),
     "reject": ({S.NEW, S.ASSIGNED}, S.REJECTED),
     "merge": ({S.NEW, S.ASSIGNED}, S.MERGED),
@@ -45,6 +46,7 @@ def arguments(world, name: str) -> dict:
         "record_callback_attempt": {"note": "No answer"},
         "close": {"satisfaction": 4, "notes": "Fine"},
         "close_unreachable": {"notes": "No answer"},
+        "close_without_callback": {"reason": "Referred by the regulator without contact details"},
         "reopen": {"reason": "Customer disagrees"},
         "reject": {"reason": "Not about the bank"},
         "merge": {"into": factories.create_case(world)},

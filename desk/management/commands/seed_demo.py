@@ -448,7 +448,7 @@ class Command(BaseCommand):
     def _categories(self, departments) -> dict[str, Category]:
         result = {}
         for code, name_en, name_zh, department in CATEGORIES:
-            result[code], _created = Category.objects.get_or_create(
+            category, _created = Category.objects.get_or_create(
                 code=code,
                 defaults={
                     "name_en": name_en,
@@ -456,6 +456,12 @@ class Command(BaseCommand):
                     "default_department": departments[department] if department else None,
                 },
             )
+            # The migrations create the business axis without routing; the demo routes it, and
+            # leaves a routing someone chose alone.
+            if department and category.default_department_id is None:
+                category.default_department = departments[department]
+                category.save(update_fields=["default_department"])
+            result[code] = category
         return result
 
     def _users(self, departments, password: str) -> tuple[dict[str, User], int]:
