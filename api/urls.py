@@ -1,7 +1,7 @@
 """REST API routes under /api/v1/ (PRODUCT section 5)."""
 from django.urls import path, re_path
 
-from . import auth, docs, views
+from . import auth, bulk, docs, exports, views
 from .exceptions import not_found
 
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("auth/token/rotate/", auth.TokenRotateView.as_view(), name="api-token-rotate"),
     path("auth/token/revoke/", auth.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("complaints/", views.ComplaintCollectionView.as_view(), name="api-complaints"),
+    # Before the case route: "bulk" and "export" are not references.
+    path("complaints/bulk/", bulk.ComplaintBulkView.as_view(), name="api-complaints-bulk"),
+    path("complaints/export/", exports.ComplaintExportView.as_view(), name="api-complaints-export"),
     path("complaints/<str:reference>/", views.ComplaintDetailView.as_view(), name="api-complaint"),
     path("complaints/<str:reference>/events/", views.ComplaintEventsView.as_view(), name="api-complaint-events"),
     *[
