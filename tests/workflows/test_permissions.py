@@ -5,6 +5,7 @@ import pytest
 
 from complaints.states import ComplaintState as S
 from tests import factories
+from tests.workflows.test_no_contact import resolved_referral_without_contact
 from workflows import services
 from workflows.transitions import TRANSITIONS
 
@@ -22,6 +23,7 @@ MAY = {
     "record_callback_attempt": (S.RESOLVED, {"cs", "supervisor"}),
     "close": (S.RESOLVED, {"cs", "supervisor"}),
     "close_unreachable": ("three_attempts", {"cs", "supervisor"}),
+    "close_without_callback": ("no_contact", {"cs", "supervisor"}),
     "reopen": (S.RESOLVED, {"cs", "supervisor"}),
     "reject": (S.ASSIGNED, {"cs", "supervisor"}),
     "merge": (S.ASSIGNED, {"cs", "supervisor"}),
@@ -38,6 +40,8 @@ def prepared_case(world, setup: str):
         for _ in range(3):
             case = services.complaint_record_callback_attempt(complaint=case, actor=world.cs)
         return case
+    if setup == "no_contact":
+        return resolved_referral_without_contact(world)
     return factories.case_in_state(world, setup)
 
 
