@@ -1,0 +1,520 @@
+"""``import_complaints``: a file of history checked whole, then written in batches with a checkpoint.
+
+Two passes over the file, each a stream:
+
+1. **Check** every row (``rows.prepare``, after ``cfpb`` for a CFPB export) and look each batch's
+   keys up in the database: a row imported before with the same values is left alone, one
+   with other values is reported as changed, a key twice in the file as a repeat. Nothing is
+   written. ``--dry-run`` stops here.
+2. **Write**, only if no row is bad (or, with ``--skip-bad``, all but the bad ones): each batch in
+   one transaction, with the run's checkpoint (``ImportRun.committed_line``). A run interrupted
+   after some batches leaves only whole batches behind; the same file again resumes after the
+   checkpoint, and whatever it finds already written it leaves alone.
+
+Every batch costs the same few statements whatever its rows: its key lookups, one reference
+allocation, one insert of cases, one of their events and, for open cases past a ladder step,
+one of claims and one of their events. Memory stays flat: the check keeps 12 bytes per row
+(a key's hash and its line) to find keys repeated across the file.
+
+An imported case starts no internal target (those measure live work) and notifies nobody about
+steps that had passed before it arrived: each is claimed once at import, marked ``imported``,
+so the escalation sweep never claims or mails it.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import Complaint, ComplaintEvent, ReferenceCounter
+from complaints.states import EventKind
+
+from ..clocks import running
+from ..escalation import EVENT_KIND as ESCALATION_EVENT
+from ..models import Escalation, ImportRun, ImportStatus
+from ..services import _insert_statement
+from . import cfpb, columns, reading
+from .rows import FINAL, Lookups, Prepared, RowProblems, prepare
+
+FORMATS = ("csv", "cfpb")
+BATCH_SIZE = 500
+IMPORTED_NOTIFY_BATCH = "imported"  # an Escalation claim nobody is told about (the sweep never re-sends it)
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        if not self.column:
+            return _("line %(line)d: %(reason)s") % {"line": self.line, "reason": self.reason}
+        return _("line %(line)d, column %(column)s: %(reason)s") % {
+            "line": self.line, "column": self.column, "reason": self.reason,
+        }  # fmt: skip
+
+
+@dataclass
+class Outcome:
+    """What a run found and did."""
+
+    file: reading.FileFacts
+    format: str
+    dry_run: bool
+    rows: int = 0
+    new: int = 0  # rows to import (checked) or imported (written)
+    unchanged: int = 0
+    bad: list[BadRow] = field(default_factory=list)
+    bad_lines: set[int] = field(default_factory=set)
+    written: int = 0
+    resumed_after: int = 0
+    run: ImportRun | None = None
+    batches: int = 0
+
+    @property
+    def wrote(self) -> bool:
+        return self.run is not None
+
+
+Progress = Callable[[str, int, int], None]  # (phase, rows, bytes read)
+
+
+class _Checked:
+    """One batch, checked: the rows to write, the ones written before, and the bad ones."""
+
+    def __init__(self) -> None:
+        self.fresh: list[Prepared] = []
+        self.unchanged: list[Prepared] = []
+        self.bad: list[BadRow] = []
+
+
+class Importer:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        format: str,
+        encoding: str | None = None,
+        dry_run: bool = False,
+        skip_bad: bool = False,
+        actor=None,
+        progress: Progress | None = None,
+        batch_size: int = BATCH_SIZE,
+        now: datetime | None = None,
+        interrupt_after_batches: int | None = None,
+    ) -> None:
+        if format not in FORMATS:
+            raise reading.FileProblem(_("Unknown format %(format)s; use csv or cfpb.") % {"format": format})
+        self.path = Path(path)
+        self.format = format
+        self.encoding = encoding
+        self.dry_run = dry_run
+        self.skip_bad = skip_bad
+        self.actor = actor
+        self.progress = progress or (lambda phase, rows, done: None)
+        self.batch_size = batch_size
+        self.now = now or timezone.now()
+        self.alias = router.db_for_write(Complaint)
+        # Tests stop a run after this many written batches, as a killed process would.
+        self.interrupt_after_batches = interrupt_after_batches
+
+    # --- reading ------------------------------------------------------------------------
+    def _rows(self, reader: reading.RowReader, lookups: Lookups) -> Iterator[Prepared | BadRow]:
+        converter = cfpb.CfpbRows(reader.header, cfpb.Mapping.load()) if self.format == "cfpb" else None
+        if converter is None:
+            unknown = [name for name in reader.header if name and name not in columns.BY_NAME]
+            if unknown:
+                raise reading.FileProblem(
+                    _("The header has columns the case file does not: %(columns)s. The columns are: %(known)s.")
+                    % {"columns": ", ".join(unknown[:10]), "known": ", ".join(columns.HEADER)}
+                )
+        for row in reader:
+            values = row.values
+            if converter is not None:
+                if "" in values and len(values) == 1:
+                    yield BadRow(row.line, "", _("The row has more cells than the header has columns."))
+                    continue
+                try:
+                    values = converter.convert(values, row.line)
+                except cfpb.BadValue as exc:
+                    yield BadRow(row.line, exc.column, exc.reason)
+                    continue
+            try:
+                yield prepare(values, line=row.line, lookups=lookups, route=converter is not None)
+            except RowProblems as exc:
+                for column, reason in exc.problems:
+                    if converter is not None:
+                        column = cfpb.SOURCE_COLUMN.get(column, column)
+                    yield BadRow(row.line, column, reason)
+
+    def _batches(self, reader: reading.RowReader, lookups: Lookups) -> Iterator[list[Prepared | BadRow]]:
+        batch: list[Prepared | BadRow] = []
+        for item in self._rows(reader, lookups):
+            batch.append(item)
+            if len(batch) >= self.batch_size and isinstance(item, Prepared):
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    # --- the database's side of a batch --------------------------------------------------
+    def _existing(self, prepared: list[Prepared]) -> tuple[dict[tuple[str, str], tuple[int, str]], dict[str, tuple[str, str]]]:
+        """Cases already there: by key -> (pk, reference), and given reference -> its case's key."""
+        external = [p.fields["external_id"] for p in prepared if p.fields["external_id"]]
+        references = [p.reference for p in prepared if p.reference]
+        condition = Q(pk__in=[])
+        if external:
+            condition |= Q(external_id__in=set(external))
+        if references:
+            condition |= Q(reference__in=set(references))
+        by_key: dict[tuple[str, str], tuple[int, str]] = {}
+        by_reference: dict[str, tuple[str, str]] = {}
+        if not (external or references):
+            return by_key, by_reference
+        for pk, reference, channel, external_id in Complaint.objects.using(self.alias).filter(condition).values_list(
+            "pk", "reference", "channel", "external_id"
+        ):
+            key = ("external", f"{channel}\x1f{external_id}") if external_id else ("reference", reference)
+            by_key[key] = (pk, reference)
+            if not external_id:
+                by_key.setdefault(("reference", reference), (pk, reference))
+            by_reference[reference] = key
+        return by_key, by_reference
+
+    def _check(self, batch: Sequence[Prepared | BadRow]) -> _Checked:
+        checked = _Checked()
+        prepared = [item for item in batch if isinstance(item, Prepared)]
+        checked.bad = [item for item in batch if isinstance(item, BadRow)]
+        if not prepared:
+            return checked
+        by_key, by_reference = self._existing(prepared)
+        found = {by_key[p.key][0] for p in prepared if p.key in by_key}
+        digests: dict[int, str] = {}
+        if found:
+            for complaint_id, data in ComplaintEvent.objects.using(self.alias).filter(
+                complaint_id__in=found, kind=EventKind.IMPORTED
+            ).values_list("complaint_id", "data"):
+                digests[complaint_id] = (data or {}).get("digest", "")
+        changed: list[tuple[Prepared, int, str]] = []
+        for p in prepared:
+            if p.key in by_key:
+                pk, reference = by_key[p.key]
+                if p.reference and p.reference != reference:
+                    checked.bad.append(BadRow(p.line, "reference", _("This case was imported before as %(reference)s.") % {"reference": reference}))
+                elif digests.get(pk) == p.digest:
+                    checked.unchanged.append(p)
+                else:
+                    changed.append((p, pk, reference))
+            elif p.reference and p.reference in by_reference:
+                checked.bad.append(BadRow(p.line, "reference", _("Another case already has this reference.")))
+            else:
+                checked.fresh.append(p)
+        if changed:
+            stored = {case.pk: case for case in Complaint.objects.using(self.alias).filter(pk__in=[pk for _p, pk, _r in changed])}
+            for p, pk, reference in changed:
+                differing = _differing(p, stored[pk])
+                if not differing:
+                    checked.unchanged.append(p)
+                    continue
+                names = differing if self.format == "csv" else list(dict.fromkeys(cfpb.SOURCE_COLUMN.get(n, n) for n in differing))
+                checked.bad.append(
+                    BadRow(
+                        p.line,
+                        ", ".join(names),
+                        _("Imported before as %(reference)s with other values; the case is left as it is.") % {"reference": reference},
+                    )
+                )
+        return checked
+
+    # --- the run ---------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        facts = reading.inspect(self.path, self.encoding)
+        outcome = Outcome(file=facts, format=self.format, dry_run=self.dry_run)
+        lookups = Lookups.load(now=self.now)
+        reference_days: dict[date, int] = {}
+        self._check_pass(facts, lookups, outcome, reference_days)
+        if self.dry_run or (outcome.bad and not self.skip_bad):
+            return outcome
+        self._write_pass(facts, lookups, outcome, reference_days)
+        return outcome
+
+    def _check_pass(self, facts: reading.FileFacts, lookups: Lookups, outcome: Outcome, reference_days: dict[date, int]) -> None:
+        hashes, lines = array("Q"), array("L")
+        with reading.RowReader(facts) as reader:
+            for batch in self._batches(reader, lookups):
+                checked = self._check(batch)
+                outcome.rows += len({item.line for item in batch})
+                outcome.new += len(checked.fresh)
+                outcome.unchanged += len(checked.unchanged)
+                self._report(outcome, checked.bad)
+                for p in checked.fresh:
+                    for key in {p.key, ("reference", p.reference)} if p.reference else {p.key}:
+                        hashes.append(int.from_bytes(hashlib.blake2b("\x1e".join(key).encode(), digest_size=8).digest(), "big"))
+                        lines.append(p.line)
+                    if p.reference:
+                        day = date(int(p.reference[2:6]), int(p.reference[6:8]), int(p.reference[8:10]))
+                        reference_days[day] = max(reference_days.get(day, 0), int(p.reference[11:]))
+                self.progress("check", outcome.rows, reader.bytes_read)
+        # The same key on two lines: the later one is bad (the earlier one stands).
+        order = sorted(range(len(hashes)), key=lambda index: (hashes[index], lines[index]))
+        repeats = []
+        group_hash, group_line = None, 0
+        for index in order:
+            if hashes[index] != group_hash:
+                group_hash, group_line = hashes[index], lines[index]
+            elif lines[index] != group_line:
+                repeats.append(
+                    BadRow(
+                        lines[index],
+                        "external_id",
+                        _("The same case as line %(line)d (same channel and external_id, or reference).")
+                        % {"line": group_line},
+                    )
+                )
+        outcome.new -= len(repeats)
+        self._report(outcome, repeats)
+
+    def _report(self, outcome: Outcome, bad: list[BadRow]) -> None:
+        for row in bad:
+            outcome.bad.append(row)
+            outcome.bad_lines.add(row.line)
+
+    def _write_pass(self, facts: reading.FileFacts, lookups: Lookups, outcome: Outcome, reference_days: dict[date, int]) -> None:
+        run = (
+            ImportRun.objects.using(self.alias)
+            .filter(sha256=facts.sha256, format=self.format, status__in=[ImportStatus.RUNNING, ImportStatus.INTERRUPTED])
+            .order_by("-started_at")
+            .first()
+        )
+        if run is not None and run.committed_line:
+            outcome.resumed_after = run.committed_line
+            run.status = ImportStatus.RUNNING
+            run.save(update_fields=["status"])
+        else:
+            run = ImportRun.objects.using(self.alias).create(
+                file_name=facts.path.name[:255], sha256=facts.sha256, format=self.format, started_at=self.now,
+                actor=self.actor, os_user=_os_user(),
+            )  # fmt: skip
+        outcome.run = run
+        self._raise_counters(reference_days)
+        written_batches = 0
+        try:
+            with reading.RowReader(facts) as reader:
+                rows_seen = 0
+                for batch in self._batches(reader, lookups):
+                    rows_seen += len({item.line for item in batch})
+                    last_line = max(item.line for item in batch)
+                    if last_line <= outcome.resumed_after:
+                        continue
+                    keep = [
+                        item for item in batch
+                        if isinstance(item, Prepared) and item.line not in outcome.bad_lines and item.line > outcome.resumed_after
+                    ]  # fmt: skip
+                    self._write_batch(keep, run, last_line, outcome)
+                    written_batches += 1
+                    self.progress("write", rows_seen, reader.bytes_read)
+                    if self.interrupt_after_batches is not None and written_batches >= self.interrupt_after_batches:
+                        raise KeyboardInterrupt
+        except BaseException:
+            ImportRun.objects.using(self.alias).filter(pk=run.pk).update(status=ImportStatus.INTERRUPTED)
+            run.refresh_from_db()
+            raise
+        run.status = ImportStatus.FAILED if outcome.bad else ImportStatus.DONE
+        run.finished_at = timezone.now()
+        run.rows_bad = len(outcome.bad_lines)
+        run.save(update_fields=["status", "finished_at", "rows_bad"])
+
+    def _write_batch(self, batch: list[Prepared], run: ImportRun, last_line: int, outcome: Outcome) -> None:
+        for attempt in (1, 2):
+            try:
+                with transaction.atomic(using=self.alias):
+                    checked = self._check(batch)  # again: a channel may have logged one meanwhile
+                    fresh = [p for p in checked.fresh if p.line not in outcome.bad_lines]
+                    if fresh:
+                        self._insert_cases(fresh, run)
+                    ImportRun.objects.using(self.alias).filter(pk=run.pk).update(
+                        committed_line=last_line,
+                        rows_read=run.rows_read + len(batch),
+                        rows_imported=run.rows_imported + len(fresh),
+                        rows_unchanged=run.rows_unchanged + len(checked.unchanged),
+                    )
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                continue
+            break
+        run.rows_read += len(batch)
+        run.rows_imported += len(fresh)
+        run.rows_unchanged += len(checked.unchanged)
+        run.committed_line = last_line
+        outcome.written += len(fresh)
+        outcome.batches += 1
+
+    def _raise_counters(self, reference_days: dict[date, int]) -> None:
+        """Each day's reference counter at least as high as the highest reference the file gives for it."""
+        if not reference_days:
+            return
+        connection = connections[self.alias]
+        table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+        items = sorted(reference_days.items())
+        with connection.cursor() as cursor:
+            for start in range(0, len(items), 1000):
+                chunk = items[start : start + 1000]
+                cursor.execute(
+                    f"INSERT INTO {table} (day, last) VALUES {', '.join(['(%s, %s)'] * len(chunk))} "
+                    f"ON CONFLICT (day) DO UPDATE SET last = {greatest}({table}.last, excluded.last)",
+                    [value for pair in chunk for value in pair],
+                )
+
+    def _allocate_references(self, batch: list[Prepared]) -> None:
+        """References for the rows without one, from each day of receipt's counter, in one statement."""
+        wanting = [p for p in batch if not p.reference]
+        if not wanting:
+            return
+        per_day = Counter(timezone.localdate(p.fields["received_at"]) for p in wanting)
+        connection = connections[self.alias]
+        table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+        days = sorted(per_day)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (day, last) VALUES {', '.join(['(%s, %s)'] * len(days))} "
+                f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + excluded.last RETURNING day, last",
+                [value for day in days for value in (day, per_day[day])],
+            )
+            last = {str(day)[:10]: number for day, number in cursor.fetchall()}
+        next_number = {day: last[day.isoformat()] - per_day[day] + 1 for day in days}
+        for p in wanting:
+            day = timezone.localdate(p.fields["received_at"])
+            p.reference = f"C-{day:%Y%m%d}-{next_number[day]:06d}"
+            next_number[day] += 1
+
+    def _insert_cases(self, batch: list[Prepared], run: ImportRun) -> None:
+        self._allocate_references(batch)
+        actor_id = self.actor.pk if self.actor is not None else None
+        actor_label = self.actor.get_username() if self.actor is not None else ComplaintEvent.SYSTEM
+        now = self.now
+        claims: list[tuple[int, str, datetime, int]] = []  # (index in batch, clock, due, level)
+        rows: list[dict[str, Any]] = []
+        for index, p in enumerate(batch):
+            values = dict(p.fields)
+            values.update(reference=p.reference, created_at=now, created_by_id=actor_id, imported_at=now, version=1)
+            level = 0
+            if values["state"] not in FINAL:
+                case = SimpleNamespace(**values, resolution_paused_at=None)
+                for clock in running(case):  # type: ignore[arg-type]
+                    due = clock.columns.due(case)
+                    reached = clock.step_reached(due=due, now=now, warn_at=clock.columns.warn_at(case)) if due else 0
+                    if due is not None and reached:
+                        claims.append((index, clock.name, due, reached))
+                        level = max(level, reached)
+            values["escalation_level"] = level
+            values["escalated_at"] = now if level else None
+            rows.append(values)
+        keys = self._insert_rows(Complaint, rows)
+        events = [
+            {
+                "complaint_id": key, "created_at": now, "actor_id": actor_id, "actor_label": actor_label,
+                "kind": EventKind.IMPORTED, "from_state": "", "to_state": row["state"], "note": "",
+                "data": {
+                    "file": run.file_name, "line": p.line, "run": run.pk, "format": self.format, "digest": p.digest,
+                    **({"os_user": run.os_user} if run.os_user else {}),
+                },
+            }  # fmt: skip
+            for key, row, p in zip(keys, rows, batch, strict=True)
+        ]
+        if claims:
+            sweep = f"import-{run.pk}"
+            self._insert_rows(
+                Escalation,
+                [
+                    {"complaint_id": keys[index], "clock": clock, "due": due, "level": level, "created_at": now,
+                     "sweep": sweep, "notify_batch": IMPORTED_NOTIFY_BATCH}  # fmt: skip
+                    for index, clock, due, level in claims
+                ],
+                returning=False,
+            )
+            events += [
+                {
+                    "complaint_id": keys[index], "created_at": now, "actor_id": None, "actor_label": ComplaintEvent.SYSTEM,
+                    "kind": ESCALATION_EVENT, "from_state": "", "to_state": "", "note": "",
+                    "data": {
+                        "clock": clock, "level": level, "due": due.isoformat(timespec="microseconds"),
+                        "skipped": [step for step in (1, 2) if step < level], "not_sent": "imported",
+                    },
+                }  # fmt: skip
+                for index, clock, due, level in claims
+            ]
+        self._insert_rows(ComplaintEvent, events, returning=False)
+
+    def _insert_rows(self, model, rows: list[dict[str, Any]], *, returning: bool = True) -> list[int]:
+        """Insert rows given as ``{attname: value}`` (defaults for the rest), in as few statements as the
+        database's parameter limit allows; returns the new primary keys in order."""
+        connection = connections[self.alias]
+        sql_one, fields, can_return = _insert_statement(model, self.alias, 1)
+        defaults = {f.attname: f.get_default() for f in fields}
+        prepared_fields = _fields_to_prepare(fields, connection.vendor)
+        per_statement = max(1, PARAMETER_LIMIT[connection.vendor] // len(fields))
+        keys: list[int] = []
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql, _fields, _returning = _insert_statement(model, self.alias, len(chunk))
+            if not returning and can_return:
+                sql = sql[: sql.rindex(" RETURNING ")]
+            params = []
+            for row in chunk:
+                for f in fields:
+                    value = row.get(f.attname, defaults[f.attname])
+                    params.append(f.get_db_prep_save(value, connection) if f in prepared_fields else value)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                if returning:
+                    if not can_return:  # pragma: no cover - every supported database returns keys
+                        raise RuntimeError("the database cannot return the keys of a multi-row insert")
+                    keys.extend(row[0] for row in cursor.fetchall())
+        return keys
+
+
+PARAMETER_LIMIT = {"postgresql": 65535, "sqlite": 32766}
+
+
+def _fields_to_prepare(fields, vendor: str) -> set:
+    """The fields whose Python values the driver cannot take as they are."""
+    kinds = {"JSONField", "DecimalField", "DurationField"}
+    if vendor != "postgresql":
+        kinds |= {"DateTimeField"}
+    return {f for f in fields if f.get_internal_type() in kinds}
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()[:150]
+    except (KeyError, OSError):
+        return ""
+
+
+def _differing(p: Prepared, case: Complaint) -> list[str]:
+    """The columns in which a checked row differs from the case stored under its key."""
+    names = []
+    for column in columns.COLUMNS:
+        if column.name == "reference":
+            continue
+        attribute = f"{column.name}_id" if column.kind == columns.CODE else column.name
+        if attribute not in p.fields:
+            continue
+        if getattr(case, attribute) != p.fields[attribute]:
+            names.append(column.name)
+    return names
