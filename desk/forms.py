@@ -28,6 +28,9 @@ def full_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
 class IntakeForm(forms.Form):
     """What customer service types when a customer calls, writes or walks in."""
 
@@ -39,15 +42,25 @@ class IntakeForm(forms.Form):
         label=_("Received at"),
         help_text=_("When the bank received it (local time); now unless it was logged later."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        input_formats=DATETIME_INPUT_FORMATS,
     )
-    customer_name = forms.CharField(label=_("Customer name"), max_length=100)
+    sent_to_bank_at = forms.DateTimeField(
+        label=_("Sent to the bank at"),
+        required=False,
+        help_text=_("A regulator referral: when the regulator sent it on to the bank (local time); its clocks start then."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=DATETIME_INPUT_FORMATS,
+    )
+    # Required by the service's rules unless the regulator referred the case (intake_errors).
+    customer_name = forms.CharField(
+        label=_("Customer name"), max_length=100, required=False, help_text=_("Optional for a regulator referral.")
+    )
     customer_phone = forms.CharField(label=_("Phone"), max_length=32, required=False, validators=[validate_phone])
     customer_email = forms.EmailField(label=_("E-mail"), required=False)
     customer_id_number = forms.CharField(label=_("ID number"), max_length=32, required=False)
     customer_account = forms.CharField(label=_("Account or card number"), max_length=34, required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10000)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), max_length=100000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +77,11 @@ class IntakeForm(forms.Form):
             account=data.get("customer_account", ""),
         )
 
+    def facts(self) -> services.CaseFacts:
+        """What the intake carries beyond the customer and the case's text (a referral's date sent on)."""
+        data = getattr(self, "cleaned_data", {})
+        return services.CaseFacts(sent_to_bank_at=data.get("sent_to_bank_at"))
+
     def clean(self) -> dict[str, Any]:
         """Intake's own rules too (``services.intake_errors``), so that every problem shows in one pass."""
         data = super().clean() or {}
@@ -76,6 +94,7 @@ class IntakeForm(forms.Form):
             received_at=data.get("received_at"),
             now=timezone.now(),
             channel=data.get("channel", ""),
+            sent_to_bank_at=data.get("sent_to_bank_at"),
         )
         for field, messages in rules.items():
             if field in self.fields and field not in self.errors:

@@ -18,10 +18,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaints import selectors
+from complaints import conditions, selectors
 from complaints.masking import mask_account, mask_email, mask_id_number, mask_name, mask_phone
 from complaints.models import Complaint
-from complaints.states import ExtensionStatus
+from complaints.states import Channel, ExtensionStatus
 from workflows import clocks, services
 from workflows.transitions import TRANSITIONS, available_transitions
 
@@ -45,15 +45,66 @@ def extension_in_words(case: Complaint) -> str:
     return ""
 
 
+def _shown(rows: list[tuple[Any, Any]]) -> list[tuple[str, str]]:
+    """Label and value as text, with empty fields left out."""
+    return [(str(label), str(value)) for label, value in rows if value not in ("", None)]
+
+
 def _customer_rows(case: Complaint, *, show_pii: bool) -> list[tuple[str, str]]:
-    rows = [
+    """Who the customer is: identifiers masked unless ``show_pii``; region and tags (not PII) as they are."""
+    identifiers = [
         (_("Name"), case.customer_name, mask_name),
         (_("Phone"), case.customer_phone, mask_phone),
         (_("E-mail"), case.customer_email, mask_email),
         (_("ID number"), case.customer_id_number, mask_id_number),
         (_("Account"), case.customer_account, mask_account),
     ]
-    return [(str(label), value if show_pii else mask(value)) for label, value, mask in rows if value]
+    rows: list[tuple[Any, Any]] = [(label, value if show_pii else mask(value)) for label, value, mask in identifiers if value]
+    rows += [
+        (_("Region"), case.customer_region),
+        (_("Tags"), ", ".join(case.customer_tags or [])),
+    ]
+    return _shown(rows)
+
+
+def _classification_rows(case: Complaint) -> list[tuple[str, str]]:
+    """What the case is about as its source classified it (beside our category), empty fields left out."""
+    return _shown([
+        (_("Product"), case.product),
+        (_("Sub-product"), case.sub_product),
+        (_("Issue"), case.issue),
+        (_("Sub-issue"), case.sub_issue),
+        (_("Company or branch"), case.company),
+    ])
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return gettext("not recorded")
+    return gettext("yes") if value else gettext("no")
+
+
+def _referral_rows(case: Complaint) -> list[tuple[str, str]]:
+    """A regulator referral: how it reached the regulator and the bank, and what the regulator was told.
+
+    Empty for a case that is not a referral and carries none of these facts. Whether the
+    response was timely is shown as "not recorded" when unknown; other empty fields are left out.
+    """
+    is_referral = case.channel == Channel.REGULATOR or any(
+        (case.submitted_via, case.sent_to_bank_at, case.company_response, case.public_response, case.narrative_consent)
+    ) or case.timely_response is not None or case.consumer_disputed is not None
+    if not is_referral:
+        return []
+    rows: list[tuple[Any, Any]] = [
+        (_("Submitted to the regulator via"), case.get_submitted_via_display()),
+        (_("Sent to the bank"), local_moment(case.sent_to_bank_at)),
+        (_("Response reported to the regulator"), case.company_response),
+        (_("Public response"), case.public_response),
+        (_("Timely response"), _yes_no(case.timely_response)),
+        (_("Customer disputed the response"), "" if case.consumer_disputed is None else _yes_no(case.consumer_disputed)),
+        (_("Consent to publish the narrative"), case.get_narrative_consent_display()),
+    ]
+    return _shown(rows)
 
 
 def _detail_rows(case: Complaint) -> list[tuple[str, str]]:
@@ -81,7 +132,7 @@ def _detail_rows(case: Complaint) -> list[tuple[str, str]]:
         (_("Merged into"), case.duplicate_of or ""),
         (_("Escalation level"), case.escalation_level or ""),
     ]
-    return [(str(label), str(value)) for label, value in rows if value not in ("", None)]
+    return _shown(rows)
 
 
 class CasePageMixin(CaseAdminBase):
@@ -138,6 +189,9 @@ class CasePageMixin(CaseAdminBase):
             "entries": timeline(events),
             "customer_rows": _customer_rows(case, show_pii=selectors.user_may_see_pii(request.user, case)),
             "detail_rows": _detail_rows(case),
+            "classification_rows": _classification_rows(case),
+            "referral_rows": _referral_rows(case),
+            "no_contact": conditions.has_no_contact(case),
             **self.customer_history_context(request, case),
         }
         return TemplateResponse(request, "admin/complaints/complaint/case.html", context, status=status)
@@ -216,6 +270,7 @@ class CasePageMixin(CaseAdminBase):
                     description=data["description"],
                     received_at=data["received_at"],
                     customer=form.customer(),
+                    facts=form.facts(),
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
