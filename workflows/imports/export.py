@@ -13,8 +13,8 @@ streaming response.
 
 XLSX: one sheet, the header row bold and frozen, the same columns and values; integer columns
 are numbers, every other cell is typed as a string. The CSV is the file to import again: an XLSX
-cell holds at most 32,767 characters (longer text is cut and ends with "…"), and the control
-characters XML cannot carry are dropped.
+cell holds at most 32,767 characters (longer text is cut and ends with "…"), a line break is LF
+(XML reads CR LF and CR as LF anyway), and the control characters XML cannot carry are dropped.
 
 Formula injection ("CSV injection"). A spreadsheet that opens a file evaluates a cell that
 begins with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab or a carriage return) as a formula,
@@ -114,8 +114,8 @@ def csv_chunks(cases: Iterable[Complaint], show_pii: ShowPii) -> Iterator[bytes]
 
 # --- XLSX --------------------------------------------------------------------------------
 def xlsx_text(value: str) -> str:
-    """A text as an XLSX cell can hold it: without XML-illegal control characters, cut at Excel's limit."""
-    value = _XML_ILLEGAL.sub("", value)
+    """A text as an XLSX cell can hold it: line breaks LF, no XML-illegal control characters, cut at Excel's limit."""
+    value = _XML_ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     if len(value) > XLSX_MAX_CELL:
         value = value[: XLSX_MAX_CELL - 1] + "…"
     return value
