@@ -19,7 +19,18 @@ from rest_framework import serializers
 
 from complaints import masking, selectors
 from complaints.models import Category, Cause, Complaint, ComplaintEvent, Department
-from complaints.states import Channel, Closure, ComplaintState, ContactMethod, ExtensionStatus, Kind, Outcome, Severity
+from complaints.states import (
+    Channel,
+    Closure,
+    ComplaintState,
+    ContactMethod,
+    ExtensionStatus,
+    Kind,
+    NarrativeConsent,
+    Outcome,
+    Severity,
+)
+from workflows import services
 from workflows.transitions import TRANSITIONS, Input, InputKind, Transition
 
 from . import lookups
@@ -150,40 +161,71 @@ class ShallowFieldCopies:
     # its constructor arguments), about half a millisecond per intake request. Binding a field
     # to its serializer only assigns attributes on the copy (field_name, parent, source,
     # label), so a shallow copy isolates instances as well; what the copies share (choices,
-    # validators, messages) nothing changes after construction. Nested serializers are still
-    # deep-copied, as DRF does. Only for serializers whose fields are plain fields or nested
-    # serializers (no ListField or many=True children, whose child is bound at construction).
+    # validators, messages) nothing changes after construction. Nested serializers and list
+    # fields are still deep-copied, as DRF does: a ListField binds its child to itself at
+    # construction, so a shallow copy would share a child whose parent is the declared field.
 
     _declared_fields: dict[str, serializers.Field]
 
     def get_fields(self) -> dict[str, serializers.Field]:
+        deep = (serializers.BaseSerializer, serializers.ListField)
         return {
-            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            name: copy.deepcopy(field) if isinstance(field, deep) else copy.copy(field)
             for name, field in self._declared_fields.items()
         }
 
 
 # --- customer ----------------------------------------------------------------------------
 class CustomerSerializer(ShallowFieldCopies, serializers.Serializer):
-    """The customer at intake: a name; a complaint also needs a phone or an e-mail for the call-back, other kinds do not."""
+    """The customer at intake: a name; a complaint also needs a phone or an e-mail for the call-back, other kinds do not.
 
-    name = StrictCharField(max_length=100)
+    A regulator referral (channel ``regulator``) needs none of it: the regulator keeps the
+    customer's details, and the case closes without call-back.
+    """
+
+    MAX_TAGS = 10
+
+    # Optional here: whether a name is needed depends on the channel, which the service decides
+    # (workflows.services.intake_errors); its message comes back as customer.name.
+    name = StrictCharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required, except for a regulator referral (channel regulator)."),
+    )
     phone = StrictCharField(
         max_length=32,
         required=False,
         allow_blank=True,
         default="",
-        help_text=_("A complaint needs this or email (for the call-back); a suggestion, praise or inquiry needs neither."),
+        help_text=_(
+            "A complaint needs this or email (for the call-back); a suggestion, praise or inquiry needs neither, "
+            "nor does a regulator referral (channel regulator), which closes without call-back."
+        ),
     )
     email = StrictEmailField(
         max_length=254,
         required=False,
         allow_blank=True,
         default="",
-        help_text=_("A complaint needs this or phone (for the call-back); a suggestion, praise or inquiry needs neither."),
+        help_text=_(
+            "A complaint needs this or phone (for the call-back); a suggestion, praise or inquiry needs neither, "
+            "nor does a regulator referral (channel regulator), which closes without call-back."
+        ),
     )
     id_number = StrictCharField(max_length=32, required=False, allow_blank=True, default="")
     account = StrictCharField(max_length=34, required=False, allow_blank=True, default="")
+    region = StrictCharField(
+        max_length=60, required=False, allow_blank=True, default="", help_text=_("The customer's state or province.")
+    )
+    tags = serializers.ListField(
+        child=StrictCharField(max_length=60),
+        max_length=MAX_TAGS,
+        required=False,
+        default=list,
+        help_text=_('Up to 10 labels such as "Older American" or "Servicemember"; repeats are kept once.'),
+    )
 
 
 class CustomerOutSerializer(serializers.Serializer):
@@ -195,6 +237,13 @@ class CustomerOutSerializer(serializers.Serializer):
     id_number = serializers.CharField()
     account = serializers.CharField()
     masked = serializers.BooleanField(help_text=_("True when the values are masked."))
+
+
+class CustomerDetailOutSerializer(CustomerOutSerializer):
+    """The customer as one case shows it: also the region and tags, which identify nobody and are never masked."""
+
+    region = serializers.CharField(help_text=_("The customer's state or province."))
+    tags = serializers.ListField(child=serializers.CharField())
 
 
 def customer_of(complaint: Complaint, *, show_pii: bool) -> dict[str, Any]:
@@ -238,17 +287,23 @@ class CategoryCodeField(serializers.SlugRelatedField):
 
 class ComplaintIntakeSerializer(ShallowFieldCopies, serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.COMPLAINT)
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        help_text=_(
+            "Where the case came from. A regulator referral (regulator) needs no customer name or contact "
+            "details, and closes without call-back."
+        ),
+    )
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
     category = CategoryCodeField(help_text=_("A category code."))
     subject = StrictCharField(max_length=200)
-    description = StrictCharField(max_length=10000)
+    description = StrictCharField(max_length=100000, help_text=_("Up to 100,000 characters."))
     received_at = AwareDateTimeField(
         required=False,
         help_text=_(
             "When the bank received it, with a time zone (2026-01-05T09:30:00+08:00); a date alone or a time "
             "without a zone is refused. May be in the past, up to the service's horizon (by default 1096 days, "
-            "3 years), never in the future. Default: now."
+            "3 years), never in the future. Default: now. For a regulator referral, when the regulator received it."
         ),
     )
     external_id = StrictCharField(
@@ -261,12 +316,75 @@ class ComplaintIntakeSerializer(ShallowFieldCopies, serializers.Serializer):
             "the existing case (200); with other values it is a 409 naming the fields that differ."
         ),
     )
+    product = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The product as the source classifies it (a regulator's or the bank's own); kept beside category."),
+    )
+    sub_product = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    issue = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The issue as the source classifies it; kept beside category."),
+    )
+    sub_issue = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    company = StrictCharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The legal entity or branch the complaint is about."),
+    )
+    narrative_consent = serializers.ChoiceField(
+        choices=NarrativeConsent.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Whether the customer agreed that the regulator publishes the description."),
+    )
+    submitted_via = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("For a regulator referral: how the customer reached the regulator."),
+    )
+    sent_to_bank_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "For a regulator referral only (channel regulator): when the regulator sent the case on to the bank, "
+            "with a time zone. It starts the clocks of a referral (received_at stays the regulator's date of "
+            "receipt); not before received_at, never in the future. Default: the clocks start at received_at."
+        ),
+    )
     customer = CustomerSerializer(
         help_text=_(
             "The customer: a name, and for a complaint a phone or an e-mail for the call-back (either will do). "
-            "A suggestion, praise or inquiry needs only the name."
+            "A suggestion, praise or inquiry needs only the name. For a regulator referral (channel regulator) "
+            "all of it is optional: the regulator keeps the customer's details, and such a case closes without "
+            "call-back."
         )
     )
+
+    # Top-level fields that go to the service as workflows.services.CaseFacts.
+    FACT_FIELDS = ("product", "sub_product", "issue", "sub_issue", "company", "narrative_consent", "submitted_via", "sent_to_bank_at")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """``complaint_create``'s arguments (all but the actor) from the validated data."""
+        data = dict(self.validated_data)
+        customer = dict(data.pop("customer"))
+        facts = services.CaseFacts(
+            customer_region=customer.pop("region"),
+            customer_tags=tuple(customer.pop("tags")),
+            **{name: data.pop(name) for name in self.FACT_FIELDS},
+        )
+        return {**data, "customer": services.CustomerData(**customer), "facts": facts}
 
 
 # Service field names (model fields) -> API field names, for the service's own messages.
@@ -276,6 +394,8 @@ INTAKE_ERROR_FIELDS = {
     "customer_email": "customer.email",
     "customer_id_number": "customer.id_number",
     "customer_account": "customer.account",
+    "customer_region": "customer.region",
+    "customer_tags": "customer.tags",
 }
 
 
@@ -382,6 +502,30 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
     closure = serializers.ChoiceField(choices=Closure.choices, allow_blank=True, read_only=True)
     first_response_method = serializers.ChoiceField(choices=ContactMethod.choices, allow_blank=True, read_only=True)
     extension_status = serializers.ChoiceField(choices=ExtensionStatus.choices, allow_blank=True, read_only=True)
+    narrative_consent = serializers.ChoiceField(choices=NarrativeConsent.choices, allow_blank=True, read_only=True)
+    submitted_via = serializers.ChoiceField(
+        choices=Channel.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("For a regulator referral: how the customer reached the regulator."),
+    )
+    sent_to_bank_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("For a regulator referral: when the regulator sent it on; the clocks started then."),
+    )
+    company_response = serializers.CharField(
+        read_only=True, help_text=_("The response the bank reported to the regulator, as the regulator publishes it.")
+    )
+    timely_response = serializers.BooleanField(
+        read_only=True, allow_null=True, help_text=_("The regulator's judgement; null when not known.")
+    )
+    consumer_disputed = serializers.BooleanField(
+        read_only=True, allow_null=True, help_text=_("Whether the customer disputed the response; null when not known.")
+    )
+    imported_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("When import_complaints brought the case in; null for a live intake.")
+    )
     transitions = serializers.SerializerMethodField(
         help_text=_("Transitions this user may take on the case now.")
     )
@@ -406,6 +550,19 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
             "extension_reason",
             "first_response_method",
             "merged_into",
+            "product",
+            "sub_product",
+            "issue",
+            "sub_issue",
+            "company",
+            "narrative_consent",
+            "submitted_via",
+            "sent_to_bank_at",
+            "company_response",
+            "public_response",
+            "timely_response",
+            "consumer_disputed",
+            "imported_at",
             "transitions",
         ]
         read_only_fields = fields
@@ -414,9 +571,13 @@ class ComplaintDetailSerializer(ComplaintListSerializer):
         request = self.context.get("request")
         return getattr(request, "user", None)
 
-    @extend_schema_field(CustomerOutSerializer)
+    @extend_schema_field(CustomerDetailOutSerializer)
     def get_customer(self, complaint: Complaint) -> dict[str, Any]:
-        return customer_of(complaint, show_pii=selectors.user_may_see_pii(self._user(), complaint))
+        return {
+            **customer_of(complaint, show_pii=selectors.user_may_see_pii(self._user(), complaint)),
+            "region": complaint.customer_region,
+            "tags": list(complaint.customer_tags or []),
+        }
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_transitions(self, complaint: Complaint) -> list[str]:

@@ -143,29 +143,39 @@ class ComplaintCollectionView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request) -> Response:
-        intake = s.ComplaintIntakeSerializer(data=request.data)
-        intake.is_valid(raise_exception=True)
-        data = dict(intake.validated_data)
-        customer = services.CustomerData(**data.pop("customer"))
-        try:
-            case, created = services.complaint_create(actor=request.user, customer=customer, **data)
-        except services.IntakeReplayDiffers as exc:
-            if not _sees(request.user, exc.complaint):
-                raise _used_by_another_case() from exc
-            fields = [s.INTAKE_ERROR_FIELDS.get(field, field) for field in exc.fields]
-            raise Conflict(
-                _("%(reference)s was logged before with this channel and external_id, with other values in: %(fields)s.")
-                % {"reference": exc.complaint.reference, "fields": ", ".join(fields)},
-                state=exc.state,
-                errors={field: [_("Differs from the case logged before with this channel and external_id.")] for field in fields},
-            ) from exc
-        except DjangoValidationError as exc:
-            _raise_service_validation(exc, s.INTAKE_ERROR_FIELDS)
-        if not created and not _sees(request.user, case):
-            raise _used_by_another_case()
+        case, created = log_intake(actor=request.user, data=request.data)
         # The receipt: reference, state and deadlines; customer details masked, never echoed back.
         body = s.FastComplaintListSerializer(case).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def log_intake(*, actor, data: Any) -> tuple[Complaint, bool]:
+    """One intake as ``POST /complaints/`` takes it: validate, log (or find the replayed case), check visibility.
+
+    Returns ``(case, created)``. Raises DRF's ``ValidationError`` (400, fields named as the
+    API names them) or ``Conflict`` (409: a replay with other values, naming the fields and
+    never their values; or a replay of a case ``actor`` may not see, saying nothing of it).
+    The bulk intake (api/bulk.py) runs this once per item.
+    """
+    intake = s.ComplaintIntakeSerializer(data=data)
+    intake.is_valid(raise_exception=True)
+    try:
+        case, created = services.complaint_create(actor=actor, **intake.service_kwargs())
+    except services.IntakeReplayDiffers as exc:
+        if not _sees(actor, exc.complaint):
+            raise _used_by_another_case() from exc
+        fields = [s.INTAKE_ERROR_FIELDS.get(field, field) for field in exc.fields]
+        raise Conflict(
+            _("%(reference)s was logged before with this channel and external_id, with other values in: %(fields)s.")
+            % {"reference": exc.complaint.reference, "fields": ", ".join(fields)},
+            state=exc.state,
+            errors={field: [_("Differs from the case logged before with this channel and external_id.")] for field in fields},
+        ) from exc
+    except DjangoValidationError as exc:
+        _raise_service_validation(exc, s.INTAKE_ERROR_FIELDS)
+    if not created and not _sees(actor, case):
+        raise _used_by_another_case()
+    return case, created
 
 
 def _sees(user, case: Complaint) -> bool:

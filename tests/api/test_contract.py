@@ -156,7 +156,112 @@ def test_intake_bad_fields_get_a_message_each(world, client_for, intake_body):
         ),
         400,
     )
-    assert set(body["errors"]) == {"channel", "category", "subject", "customer.name", "customer.email"}
+    # No customer.name here: whether a name is needed depends on the channel, which the service
+    # decides once the fields are valid (next test).
+    assert set(body["errors"]) == {"channel", "category", "subject", "customer.email"}
+
+
+def test_intake_without_a_name_is_400_naming_customer_name_except_for_a_regulator_referral(world, client_for, intake_body):
+    client = client_for(world.cs)
+    customer = {"phone": "13812345678"}
+    body = assert_error(client.post("/api/v1/complaints/", intake_body(customer=customer), format="json"), 400)
+    assert list(body["errors"]) == ["customer.name"]
+    referral = client.post("/api/v1/complaints/", intake_body(channel="regulator", customer={}), format="json")
+    assert referral.status_code == 201, referral.content
+
+
+def _referral(intake_body, **overrides) -> dict:
+    received = timezone.now() - timedelta(days=20)
+    body = intake_body(
+        channel="regulator",
+        external_id="240101-1",
+        received_at=received.isoformat(),
+        sent_to_bank_at=(received + timedelta(days=3)).isoformat(),
+        product="Credit card",
+        sub_product="General-purpose credit card",
+        issue="Problem with a purchase shown on your statement",
+        sub_issue="Credit card company isn't resolving a dispute",
+        company="Retail bank, Shanghai branch",
+        narrative_consent="provided",
+        submitted_via="web",
+        customer={"region": "CA", "tags": ["Older American", "Servicemember", "Older American"]},
+    )
+    body.update(overrides)
+    return body
+
+
+def test_intake_takes_what_a_regulator_referral_carries_and_the_detail_shows_it(world, client_for, intake_body):
+    body = _referral(intake_body)
+    response = client_for(world.cs).post("/api/v1/complaints/", body, format="json")
+    assert response.status_code == 201, response.content
+    case = Complaint.objects.get(reference=response.json()["reference"])
+    assert (case.product, case.sub_product, case.issue, case.sub_issue, case.company) == (
+        body["product"], body["sub_product"], body["issue"], body["sub_issue"], body["company"]
+    )
+    assert (case.narrative_consent, case.submitted_via) == ("provided", "web")
+    assert case.customer_region == "CA" and case.customer_tags == ["Older American", "Servicemember"]
+    assert case.sent_to_bank_at.isoformat() == body["sent_to_bank_at"]
+    assert case.resolution_clock_started_at == case.sent_to_bank_at
+
+    detail = client_for(world.supervisor).get(f"/api/v1/complaints/{case.reference}/").json()
+    for field in ("product", "sub_product", "issue", "sub_issue", "company", "narrative_consent", "submitted_via"):
+        assert detail[field] == body[field], field
+    assert detail["sent_to_bank_at"] is not None and detail["imported_at"] is None
+    assert (detail["company_response"], detail["public_response"]) == ("", "")
+    assert detail["timely_response"] is None and detail["consumer_disputed"] is None
+    assert detail["customer"]["region"] == "CA" and detail["customer"]["tags"] == ["Older American", "Servicemember"]
+
+
+def test_region_and_tags_are_shown_even_when_the_customer_is_masked(world, client_for, intake_body, monkeypatch):
+    reference = client_for(world.cs).post("/api/v1/complaints/", _referral(intake_body), format="json").json()["reference"]
+    monkeypatch.setattr("complaints.selectors.user_may_see_pii", lambda user, complaint: False)
+    customer = client_for(world.supervisor).get(f"/api/v1/complaints/{reference}/").json()["customer"]
+    assert customer["masked"] is True
+    assert customer["region"] == "CA" and customer["tags"] == ["Older American", "Servicemember"]
+
+
+def test_a_replay_with_other_facts_is_409_naming_them_as_the_api_does(world, client_for, intake_body):
+    client = client_for(world.cs)
+    first = _referral(intake_body)
+    assert client.post("/api/v1/complaints/", first, format="json").status_code == 201
+    assert client.post("/api/v1/complaints/", first, format="json").status_code == 200
+    changed = dict(first, product="Mortgage", customer={"region": "NY", "tags": ["Servicemember"]})
+    body = assert_error(client.post("/api/v1/complaints/", changed, format="json"), 409)
+    assert set(body["errors"]) == {"product", "customer.region", "customer.tags"}
+    assert "Mortgage" not in body["detail"] and "NY" not in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"channel": "phone", "customer": {"name": "张三", "phone": "13812345678"}}, "sent_to_bank_at"),
+        ({"sent_to_bank_at": "2026-01-05"}, "sent_to_bank_at"),
+        ({"sent_to_bank_at": "2026-01-05T09:30:00"}, "sent_to_bank_at"),
+        ({"narrative_consent": "maybe"}, "narrative_consent"),
+        ({"submitted_via": "pigeon"}, "submitted_via"),
+        ({"product": "x" * 201}, "product"),
+        ({"company": 5}, "company"),
+        ({"customer": {"region": "x" * 61}}, "customer.region"),
+        ({"customer": {"tags": "Older American"}}, "customer.tags"),
+        ({"customer": {"tags": [f"t{i}" for i in range(11)]}}, "customer.tags"),
+        ({"customer": {"tags": ["x" * 61]}}, "customer.tags.0"),
+        ({"customer": {"tags": ["ok", 5]}}, "customer.tags.1"),
+    ],
+)
+def test_intake_facts_that_do_not_fit_are_400_naming_the_field(world, client_for, intake_body, overrides, field):
+    response = client_for(world.cs).post("/api/v1/complaints/", _referral(intake_body, **overrides), format="json")
+    assert list(assert_error(response, 400)["errors"]) == [field]
+
+
+def test_the_schema_says_a_referral_needs_no_contact_and_when_its_clocks_start(world, client_for):
+    schema = client_for(world.supervisor).get("/api/v1/schema/?format=json").json()["components"]["schemas"]
+    intake, customer = schema["ComplaintIntakeRequest"]["properties"], schema["CustomerRequest"]["properties"]
+    assert "regulator" in intake["customer"]["description"] and "without call-back" in intake["customer"]["description"]
+    assert "regulator" in customer["name"]["description"] and "customer" not in schema["CustomerRequest"].get("required", [])
+    assert "name" not in schema["CustomerRequest"].get("required", [])
+    assert "starts the clocks of a referral" in intake["sent_to_bank_at"]["description"]
+    assert intake["description"]["maxLength"] == 100000
+    assert customer["tags"]["maxItems"] == 10 and customer["tags"]["items"]["maxLength"] == 60
 
 
 def test_intake_complaint_without_phone_or_email_names_the_nested_field(world, client_for, intake_body):

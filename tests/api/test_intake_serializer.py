@@ -25,6 +25,14 @@ BODIES = [
     {"channel": "pigeon", "category": "no-such", "subject": "", "customer": {"email": "not-an-email", "account": 5}},
     {"kind": "praise", "channel": "web", "severity": "high", "category": "general", "subject": "x" * 201,
      "description": 7, "received_at": "yesterday", "external_id": "e-1", "customer": "not an object"},
+    {"channel": "regulator", "category": "savings", "subject": "s", "description": "d", "product": "Mortgage",
+     "sub_product": "", "issue": "Trouble", "sub_issue": "x", "company": "Branch", "narrative_consent": "provided",
+     "submitted_via": "web", "sent_to_bank_at": "2026-01-05T09:30:00+08:00",
+     "customer": {"region": "CA", "tags": ["Older American", "Servicemember"]}},
+    {"channel": "regulator", "category": "savings", "subject": "s", "description": "d", "narrative_consent": "maybe",
+     "submitted_via": 5, "sent_to_bank_at": "2026-01-05", "product": ["x"],
+     "customer": {"region": 5, "tags": ["ok", 7, "x" * 61]}},
+    {"channel": "app", "category": "savings", "subject": "s", "description": "d", "customer": {"tags": "one"}},
 ]  # fmt: skip
 
 
@@ -44,3 +52,22 @@ def test_each_serializer_binds_its_own_copies():
         assert ComplaintIntakeSerializer._declared_fields[name].parent is None
     assert first.fields["customer"].fields["name"] is not second.fields["customer"].fields["name"]
     assert first.fields["customer"].fields["name"].parent is first.fields["customer"]
+    # A list field's child is bound to its list at construction: the list is deep-copied, child and all.
+    first_tags, second_tags = first.fields["customer"].fields["tags"], second.fields["customer"].fields["tags"]
+    assert first_tags is not second_tags and first_tags.child is not second_tags.child
+    assert first_tags.child.parent is first_tags and second_tags.child.parent is second_tags
+
+
+def test_service_kwargs_are_complaint_creates_arguments(world):
+    import inspect
+
+    from workflows import services
+
+    body = {**BODIES[4], "external_id": "r-1"}
+    intake = ComplaintIntakeSerializer(data=body)
+    assert intake.is_valid(), intake.errors
+    kwargs = intake.service_kwargs()
+    assert set(kwargs) | {"actor", "now", "received_at"} == set(inspect.signature(services.complaint_create).parameters)
+    assert kwargs["customer"] == services.CustomerData()
+    assert kwargs["facts"].customer_region == "CA" and kwargs["facts"].customer_tags == ("Older American", "Servicemember")
+    assert kwargs["facts"].product == "Mortgage" and kwargs["facts"].sent_to_bank_at.isoformat() == "2026-01-05T09:30:00+08:00"
