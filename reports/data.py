@@ -36,12 +36,14 @@ class ReportData:
     previous_period: Period
     generated_at: datetime
     received: Headline
+    imported: Headline  # of the received; printed under it, not a row of its own
     first_response: Headline
     resolved_on_time: Headline
     open_and_overdue: Headline
     median_first_response: Headline
     median_resolution: Headline
     review_coverage: Headline
+    review_without_contact: Headline  # of review coverage's denominator; printed under it
     satisfaction: Headline
     reopen_rate: Headline
     daily_intake: f.DailyIntake
@@ -96,18 +98,23 @@ def collect(period: Period, *, cases: QuerySet[Complaint] | None = None, now: da
 
 
 def _collect(period: Period, *, cases: QuerySet[Complaint] | None, now: datetime | None) -> ReportData:
+    # Figures that share one aggregate (f.intake, f.review) are read once per period.
+    intake, intake_before = f.intake(period, cases), f.intake(period.previous(), cases)
+    review, review_before = f.review(period, cases), f.review(period.previous(), cases)
     return ReportData(
         bank_name=settings.BANK_NAME,
         period=period,
         previous_period=period.previous(),
         generated_at=now or timezone.now(),
-        received=_both("received", f.received, period, cases),
+        received=Headline("received", intake.received, intake_before.received),
+        imported=Headline("imported", intake.imported, intake_before.imported),
         first_response=_both("first_response_on_time", f.first_response_on_time, period, cases, f.FIRST_RESPONSE_TARGET),
         resolved_on_time=_both("resolved_on_time", f.resolved_on_time, period, cases, f.RESOLVED_ON_TIME_TARGET),
         open_and_overdue=_both("open_and_overdue", f.open_and_overdue, period, cases),
         median_first_response=_both("median_first_response", f.median_first_response, period, cases),
         median_resolution=_both("median_resolution", f.median_resolution, period, cases),
-        review_coverage=_both("review_coverage", f.review_coverage, period, cases, f.REVIEW_COVERAGE_TARGET),
+        review_coverage=Headline("review_coverage", review.coverage, review_before.coverage, f.REVIEW_COVERAGE_TARGET),
+        review_without_contact=Headline("review_without_contact", review.no_contact, review_before.no_contact),
         satisfaction=_both("satisfaction", f.satisfaction, period, cases),
         reopen_rate=_both("reopen_rate", f.reopen_rate, period, cases),
         daily_intake=f.daily_intake(period, cases),

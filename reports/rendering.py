@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -65,9 +67,42 @@ def _headline_row(label: str, headline: Headline) -> dict:
     return {"label": label, "current": shown[0], "previous": shown[1], "target": target, "status": status}
 
 
+def _imported_remark(count: int) -> str:
+    return ngettext("of which %(count)d imported", "of which %(count)d imported", count) % {"count": count}
+
+
+def _without_contact_remark(count: int) -> str:
+    return ngettext(
+        "of which %(count)d without contact details, closed without call-back",
+        "of which %(count)d without contact details, closed without call-back",
+        count,
+    ) % {"count": count}
+
+
+def _remarks(data: ReportData) -> dict[str, tuple[str, str]]:
+    """Counts printed under a headline's values, keyed by the headline: the imported cases among
+    the received, and the cases without contact details among review coverage's denominator. In
+    both periods alike, so that they compare; left out when zero in both."""
+    remarks = {}
+    for name, headline, remark in (
+        ("received", data.imported, _imported_remark),
+        ("review_coverage", data.review_without_contact, _without_contact_remark),
+    ):
+        current, previous = cast(int, headline.current), cast(int, headline.previous)
+        if current or previous:
+            remarks[name] = (remark(current), remark(previous))
+    return remarks
+
+
 def _headlines(data: ReportData) -> list[dict]:
     labels = {definition.name: str(definition.title) for definition in data.definitions}
-    return [_headline_row(labels[headline.name], headline) for headline in data.headlines]
+    remarks = _remarks(data)
+    rows = []
+    for headline in data.headlines:
+        row = _headline_row(labels[headline.name], headline)
+        row["current_remark"], row["previous_remark"] = remarks.get(headline.name, ("", ""))
+        rows.append(row)
+    return rows
 
 
 def _charts(data: ReportData) -> dict[str, str]:
