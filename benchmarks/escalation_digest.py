@@ -71,7 +71,8 @@ def seed(size: int) -> None:
             resolution_clock_started_at, resolution_window_days, resolution_due, resolution_warn_at,
             calendar_gaps, pause_reason, resolution_paused_at, resolution_paused_total, resolved_at, review_due,
             closed_at, escalation_level, extension_status, extension_reason, extension_requires_supervisor,
-            outcome, resolution_summary, review_notes, closure, callback_attempts, reopen_count
+            outcome, resolution_summary, review_notes, closure, callback_attempts, reopen_count,
+            product, sub_product, issue, sub_issue, company, customer_region, customer_tags, narrative_consent, submitted_via, company_response, public_response
         )
         SELECT 'D-' || lpad(i::text, 8, '0'), 'complaint', 'phone', 'medium', %(category)s, 'Fee',
             'Charged twice', '张三', '13812345678', 'zhang@example.com', '', '', '',
@@ -89,7 +90,7 @@ def seed(size: int) -> None:
             CASE WHEN shape.state = 'resolved' THEN received + interval '1 day' END,
             CASE WHEN shape.state = 'resolved' THEN %(now)s - interval '1 hour' END,
             NULL, 0, '', '', false,
-            CASE WHEN shape.state = 'resolved' THEN 'upheld' ELSE '' END, '', '', '', 0, 0
+            CASE WHEN shape.state = 'resolved' THEN 'upheld' ELSE '' END, '', '', '', 0, 0, '', '', '', '', '', '', '[]', '', '', '', ''
         FROM generate_series(1, %(size)s) AS i
         CROSS JOIN LATERAL (
             SELECT * FROM (VALUES
