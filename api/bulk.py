@@ -116,11 +116,10 @@ class ComplaintBulkView(APIView):
     request cut short keeps what it logged (sending it again replays those items with 200).
     Two items with the same ``channel`` + ``external_id`` are answered as the single intake
     answers a retry: the second is a replay of the first.
-
-    Not one transaction for the whole request: intake takes the day's reference counter
-    row lock, which would then be held for every other intake for the whole request.
     """
 
+    # Not one transaction for the whole request: intake locks the day's reference counter row,
+    # which every other intake would then wait on until the whole request was done.
     permission_classes = [IsAuthenticated, MayLogCases]
     parser_classes = [LargeBodyJSONParser]
     # One counter with the single intake, charged per item (throttle_cost): sending intakes in bulk
