@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints import conditions, selectors
 from complaints.masking import mask_account, mask_email, mask_id_number, mask_name, mask_phone
 from complaints.models import Complaint
-from complaints.states import Channel, ExtensionStatus
+from complaints.states import OPEN_STATES, Channel, ExtensionStatus
 from workflows import clocks, services
 from workflows.transitions import TRANSITIONS, available_transitions
 
@@ -107,6 +107,18 @@ def _referral_rows(case: Complaint) -> list[tuple[str, str]]:
     return _shown(rows)
 
 
+def _no_contact_note(case: Complaint) -> str:
+    """That nobody can be called back, for a case with no phone or e-mail; empty otherwise."""
+    if not conditions.has_no_contact(case):
+        return ""
+    if case.state in OPEN_STATES:
+        return gettext(
+            "No phone number or e-mail address: the customer cannot be called back. "
+            "Once resolved, the case closes without call-back."
+        )
+    return gettext("No phone number or e-mail address: the customer cannot be called back.")
+
+
 def _detail_rows(case: Complaint) -> list[tuple[str, str]]:
     """What the case carries beyond its header, with empty fields left out."""
     rows: list[tuple[Any, Any]] = [
@@ -131,6 +143,7 @@ def _detail_rows(case: Complaint) -> list[tuple[str, str]]:
         (_("Closed"), local_moment(case.closed_at)),
         (_("Merged into"), case.duplicate_of or ""),
         (_("Escalation level"), case.escalation_level or ""),
+        (_("Imported"), local_moment(case.imported_at)),
     ]
     return _shown(rows)
 
@@ -191,7 +204,9 @@ class CasePageMixin(CaseAdminBase):
             "detail_rows": _detail_rows(case),
             "classification_rows": _classification_rows(case),
             "referral_rows": _referral_rows(case),
-            "no_contact": conditions.has_no_contact(case),
+            "no_contact": _no_contact_note(case),
+            # Other cases are matched on these (complaints.customers); with none, there is nothing to show.
+            "has_identifiers": any((case.customer_phone, case.customer_email, case.customer_id_number)),
             **self.customer_history_context(request, case),
         }
         return TemplateResponse(request, "admin/complaints/complaint/case.html", context, status=status)
