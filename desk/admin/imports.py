@@ -9,10 +9,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category
 from complaints.roles import is_supervisor
-from workflows.models import ImportMapping, ImportRun
+from workflows.models import ImportMapping, ImportRun, MappedColumn
 
 from ..forms import full_name
 
@@ -60,17 +62,24 @@ class ImportMappingForm(forms.ModelForm):
 @admin.register(ImportMapping)
 class ImportMappingAdmin(SupervisorsOnly, admin.ModelAdmin):
     form = ImportMappingForm
-    list_display = ("value", "sub_value", "category", "channel")
+    list_display = ("value", "sub_product", "category", "channel")
     list_filter = ("column", "source")
     search_fields = ("value", "sub_value")
     list_select_related = ("category",)
+
+    @admin.display(description=ImportMapping._meta.get_field("sub_value").verbose_name, ordering="sub_value")
+    def sub_product(self, row: ImportMapping) -> str:
+        """A product's row with no sub-product of its own applies to any; "Submitted via" has none."""
+        if row.sub_value or row.column != MappedColumn.PRODUCT:
+            return row.sub_value
+        return gettext("any")
 
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
     """What each run read and wrote; written by ``import_complaints`` only."""
 
-    list_display = ("file_name", "started_at", "status", "rows_read", "rows_imported", "rows_unchanged", "rows_bad", "by")
+    list_display = ("file_name", "started_at", "status", "read", "imported", "unchanged", "bad", "by")
     list_filter = ("status", "format")
     search_fields = ("file_name", "sha256")
     date_hierarchy = "started_at"
@@ -79,6 +88,24 @@ class ImportRunAdmin(admin.ModelAdmin):
         "file_name", "sha256", "format", "status", "started_at", "finished_at", "actor", "os_user",
         "rows_read", "rows_imported", "rows_unchanged", "rows_bad", "committed_line",
     )  # fmt: skip
+
+    # Short headers: the fields' own names ("rows imported before, unchanged") are too wide for
+    # a list that must show who ran it beside the filters; the run's page gives them in full.
+    @admin.display(description=_("read"), ordering="rows_read")
+    def read(self, run: ImportRun) -> int:
+        return run.rows_read
+
+    @admin.display(description=_("imported"), ordering="rows_imported")
+    def imported(self, run: ImportRun) -> int:
+        return run.rows_imported
+
+    @admin.display(description=_("unchanged"), ordering="rows_unchanged")
+    def unchanged(self, run: ImportRun) -> int:
+        return run.rows_unchanged
+
+    @admin.display(description=_("bad"), ordering="rows_bad")
+    def bad(self, run: ImportRun) -> int:
+        return run.rows_bad
 
     @admin.display(description=ImportRun._meta.get_field("actor").verbose_name, ordering="actor__username")
     def by(self, run: ImportRun) -> str:

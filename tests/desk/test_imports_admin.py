@@ -30,7 +30,7 @@ def test_supervisor_lists_the_mapping_filtered_by_column_and_searched_by_value(c
     url = reverse("admin:workflows_importmapping_changelist")
     everything = client.get(url)
     assert everything.status_code == 200
-    assert everything.context["cl"].list_display == ["action_checkbox", "value", "sub_value", "category", "channel"]
+    assert everything.context["cl"].list_display == ["action_checkbox", "value", "sub_product", "category", "channel"]
     channels = client.get(url, {"column__exact": MappedColumn.SUBMITTED_VIA})
     assert {row.value for row in channels.context["cl"].result_list} == {
         "Web", "Web Referral", "Referral", "Phone", "Postal mail", "Fax", "Email",
@@ -108,3 +108,15 @@ def test_other_roles_neither_see_nor_use_the_import_admins(client, world, run, r
     index = client.get(reverse("admin:index")).content.decode()
     for name in (*MAPPING_URLS[:1], *RUN_URLS):
         assert reverse(name) not in index
+
+
+def test_the_mapping_list_says_a_product_row_without_sub_product_applies_to_any(client, world):
+    client.force_login(world.supervisor)
+    response = client.get(reverse("admin:workflows_importmapping_changelist"), {"q": "Credit repair"})
+    admin_ = response.context["cl"].model_admin
+    rows = {(row.value, row.sub_value): admin_.sub_product(row) for row in ImportMapping.objects.all()}
+    assert rows[("Mortgage", "")] == "any"
+    assert rows[("Credit reporting, credit repair services, or other personal consumer reports", "Credit repair services")] == (
+        "Credit repair services"
+    )
+    assert rows[("Web", "")] == ""
