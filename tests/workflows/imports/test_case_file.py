@@ -308,3 +308,28 @@ def test_every_batch_of_a_dry_run_costs_the_same_number_of_queries(db, tmp_path)
     three, six, nine = queries(3), queries(6), queries(9)
     assert six - three == nine - six
     assert (nine - three) % 6 == 0 and (nine - three) // 6 <= 2
+
+
+# --- what the export writes ------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["=1+1", "+1 call back", "-1", "@SUM(A1)", "'quoted'", "''", "'=not a formula", "plain"])
+def test_a_subject_the_export_protected_with_an_apostrophe_imports_as_it_was(db, tmp_path, text):
+    """The export's contract (workflows/imports/export.py): one apostrophe in front of a cell that
+    begins with = + - @, a tab, a carriage return or an apostrophe; the importer removes exactly one."""
+    from workflows.imports.export import protect_csv_cell
+
+    written = files.write_case_file(tmp_path, [files.case_row("X-1", subject=protect_csv_cell(text))])
+    outcome = run(written.path)
+    assert outcome.bad == []
+    assert Complaint.objects.get().subject == text
+
+
+def test_times_without_an_offset_are_the_banks_time_zone(db, tmp_path):
+    rows = [
+        files.case_row("T-1", received_at="2025-03-03 09:00", first_responded_at="2025/3/3 15:30"),
+        files.case_row("T-2", received_at="2025-03-03"),
+    ]
+    assert run(files.write_case_file(tmp_path, rows).path).written == 2
+    first, second = Complaint.objects.get(external_id="T-1"), Complaint.objects.get(external_id="T-2")
+    assert first.received_at == datetime(2025, 3, 3, 9, 0, tzinfo=SHANGHAI)
+    assert first.first_responded_at == datetime(2025, 3, 3, 15, 30, tzinfo=SHANGHAI)
+    assert second.received_at == datetime(2025, 3, 3, 0, 0, tzinfo=SHANGHAI)
