@@ -176,7 +176,7 @@ def intake(period: Period, cases: QuerySet[Complaint] | None = None) -> Intake:
     _("Received"),
     gettext_noop(
         "Number of cases received in the period, by the time of receipt (received_at), "
-        "whatever their kind, channel or current state, imported history included."
+        "whatever their kind, channel or current state."
     ),
 )
 def received(period: Period, cases: QuerySet[Complaint] | None = None) -> int:

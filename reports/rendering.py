@@ -73,9 +73,7 @@ def _imported_remark(count: int) -> str:
 
 def _without_contact_remark(count: int) -> str:
     return ngettext(
-        "of which %(count)d without contact details, closed without call-back",
-        "of which %(count)d without contact details, closed without call-back",
-        count,
+        "of which %(count)d without contact details", "of which %(count)d without contact details", count
     ) % {"count": count}
 
 
