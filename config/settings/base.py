@@ -175,7 +175,8 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "complaints@bank.example")
 
 # Largest request body accepted (bytes); larger requests get 413.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+# 1 MiB: an intake may carry a 100,000-character description, about 300 KB of Chinese in UTF-8.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 # Deepest nesting of objects and arrays a JSON request body may have (api.parsers); deeper is a 400.
 API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32)
 # How far back a live intake (desk or API) may date received_at, in days: 3 years, the FCA's

@@ -88,11 +88,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("public_response", TEXT, _("The bank's public response, if the regulator publishes one.")),
     Column("timely_response", YES_NO, _("The regulator's judgement: yes or no.")),
     Column("consumer_disputed", YES_NO, _("Whether the customer disputed the response: yes or no.")),
+    Column(
+        "merged_into", CODE, _("A merged case: the reference of the case it was merged into."), source="duplicate_of.reference"
+    ),
 )
 HEADER: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 BY_NAME: dict[str, Column] = {column.name: column for column in COLUMNS}
 # What an export must load with the cases.
-RELATED = ("category", "department", "assignee", "cause")
+RELATED = ("category", "department", "assignee", "cause", "duplicate_of")
 
 
 def _attribute(case: Complaint, path: str) -> Any:

@@ -22,30 +22,35 @@ so the escalation sweep never claims or mails it.
 """
 from __future__ import annotations
 
+import bisect
 import getpass
 import hashlib
+import json
+import pickle
+import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import IO, Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ComplaintEvent, ReferenceCounter
-from complaints.states import EventKind
+from complaints.states import ComplaintState, EventKind
 
 from ..clocks import running
 from ..escalation import EVENT_KIND as ESCALATION_EVENT
 from ..models import Escalation, ImportRun, ImportStatus
 from ..services import _insert_statement
 from . import cfpb, columns, reading
+from .export import unprotect_csv_cell
 from .rows import FINAL, Lookups, Prepared, RowProblems, prepare
 
 FORMATS = ("csv", "cfpb")
@@ -83,6 +88,8 @@ class Outcome:
     resumed_after: int = 0
     run: ImportRun | None = None
     batches: int = 0
+    # statements a written batch cost -> how many batches cost that many
+    statements_per_batch: Counter = field(default_factory=Counter)
 
     @property
     def wrote(self) -> bool:
@@ -90,6 +97,27 @@ class Outcome:
 
 
 Progress = Callable[[str, int, int], None]  # (phase, rows, bytes read)
+
+
+@dataclass
+class _Spooled:
+    """A checked batch waiting for the write pass."""
+
+    last_line: int
+    rows: int
+    unchanged: int
+    fresh: list[Prepared]
+
+
+class _StatementCounter:
+    """Counts the statements sent, through Django (an execute wrapper) and by COPY."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
 
 
 class _Checked:
@@ -143,7 +171,11 @@ class Importer:
                 )
         for row in reader:
             values = row.values
-            if converter is not None:
+            if converter is None:
+                # The export writes one apostrophe before a cell a spreadsheet would take for a
+                # formula (workflows.imports.export); it goes, before anything else reads the cell.
+                values = {name: unprotect_csv_cell(value) for name, value in values.items()}
+            else:
                 if "" in values and len(values) == 1:
                     yield BadRow(row.line, "", _("The row has more cells than the header has columns."))
                     continue
@@ -245,28 +277,42 @@ class Importer:
         outcome = Outcome(file=facts, format=self.format, dry_run=self.dry_run)
         lookups = Lookups.load(now=self.now)
         reference_days: dict[date, int] = {}
-        self._check_pass(facts, lookups, outcome, reference_days)
-        if self.dry_run or (outcome.bad and not self.skip_bad):
-            return outcome
-        self._write_pass(facts, lookups, outcome, reference_days)
+        # The checked rows wait on disk for the write pass: memory stays flat, and no row is
+        # parsed or checked twice.
+        with tempfile.TemporaryFile(prefix="import-") as spool:
+            self._check_pass(facts, lookups, outcome, reference_days, spool)
+            if self.dry_run or (outcome.bad and not self.skip_bad):
+                return outcome
+            spool.seek(0)
+            self._write_pass(facts, outcome, reference_days, spool)
         return outcome
 
-    def _check_pass(self, facts: reading.FileFacts, lookups: Lookups, outcome: Outcome, reference_days: dict[date, int]) -> None:
+    def _check_pass(
+        self, facts: reading.FileFacts, lookups: Lookups, outcome: Outcome, reference_days: dict[date, int], spool: IO[bytes]
+    ) -> None:
         hashes, lines = array("Q"), array("L")
+        merge_targets: dict[str, list[int]] = {}  # the reference a merged row names -> its lines
         with reading.RowReader(facts) as reader:
             for batch in self._batches(reader, lookups):
                 checked = self._check(batch)
-                outcome.rows += len({item.line for item in batch})
+                rows = len({item.line for item in batch})
+                outcome.rows += rows
                 outcome.new += len(checked.fresh)
                 outcome.unchanged += len(checked.unchanged)
                 self._report(outcome, checked.bad)
                 for p in checked.fresh:
                     for key in {p.key, ("reference", p.reference)} if p.reference else {p.key}:
-                        hashes.append(int.from_bytes(hashlib.blake2b("\x1e".join(key).encode(), digest_size=8).digest(), "big"))
+                        hashes.append(_key_hash(key))
                         lines.append(p.line)
+                    if p.fields["merged_into"]:
+                        merge_targets.setdefault(p.fields["merged_into"], []).append(p.line)
                     if p.reference:
                         day = date(int(p.reference[2:6]), int(p.reference[6:8]), int(p.reference[8:10]))
                         reference_days[day] = max(reference_days.get(day, 0), int(p.reference[11:]))
+                if not self.dry_run:
+                    pickle.dump(
+                        _Spooled(batch[-1].line, rows, len(checked.unchanged), checked.fresh), spool, protocol=pickle.HIGHEST_PROTOCOL
+                    )
                 self.progress("check", outcome.rows, reader.bytes_read)
         # The same key on two lines: the later one is bad (the earlier one stands).
         order = sorted(range(len(hashes)), key=lambda index: (hashes[index], lines[index]))
@@ -286,13 +332,27 @@ class Importer:
                 )
         outcome.new -= len(repeats)
         self._report(outcome, repeats)
+        self._check_merge_targets(merge_targets, sorted(hashes), outcome)
+
+    def _check_merge_targets(self, targets: dict[str, list[int]], hashes: list[int], outcome: Outcome) -> None:
+        """A merged row's case must be in the file or in the database already."""
+        if not targets:
+            return
+        elsewhere = [ref for ref in targets if not _in_sorted(hashes, _key_hash(("reference", ref)))]
+        stored = set(Complaint.objects.using(self.alias).filter(reference__in=elsewhere).values_list("reference", flat=True))
+        bad = [
+            BadRow(line, "merged_into", _("No case has this reference, in the file or in the database."))
+            for ref in elsewhere if ref not in stored for line in targets[ref]
+        ]  # fmt: skip
+        outcome.new -= len(bad)
+        self._report(outcome, bad)
 
     def _report(self, outcome: Outcome, bad: list[BadRow]) -> None:
         for row in bad:
             outcome.bad.append(row)
             outcome.bad_lines.add(row.line)
 
-    def _write_pass(self, facts: reading.FileFacts, lookups: Lookups, outcome: Outcome, reference_days: dict[date, int]) -> None:
+    def _write_pass(self, facts: reading.FileFacts, outcome: Outcome, reference_days: dict[date, int], spool: IO[bytes]) -> None:
         run = (
             ImportRun.objects.using(self.alias)
             .filter(sha256=facts.sha256, format=self.format, status__in=[ImportStatus.RUNNING, ImportStatus.INTERRUPTED])
@@ -310,58 +370,66 @@ class Importer:
             )  # fmt: skip
         outcome.run = run
         self._raise_counters(reference_days)
-        written_batches = 0
+        written_batches, rows_seen = 0, 0
         try:
-            with reading.RowReader(facts) as reader:
-                rows_seen = 0
-                for batch in self._batches(reader, lookups):
-                    rows_seen += len({item.line for item in batch})
-                    last_line = max(item.line for item in batch)
-                    if last_line <= outcome.resumed_after:
-                        continue
-                    keep = [
-                        item for item in batch
-                        if isinstance(item, Prepared) and item.line not in outcome.bad_lines and item.line > outcome.resumed_after
-                    ]  # fmt: skip
-                    self._write_batch(keep, run, last_line, outcome)
-                    written_batches += 1
-                    self.progress("write", rows_seen, reader.bytes_read)
-                    if self.interrupt_after_batches is not None and written_batches >= self.interrupt_after_batches:
-                        raise KeyboardInterrupt
+            while True:
+                try:
+                    spooled: _Spooled = pickle.load(spool)
+                except EOFError:
+                    break
+                rows_seen += spooled.rows
+                if spooled.last_line <= outcome.resumed_after:
+                    continue
+                fresh = [p for p in spooled.fresh if p.line not in outcome.bad_lines and p.line > outcome.resumed_after]
+                self._write_batch(fresh, spooled, run, outcome)
+                written_batches += 1
+                self.progress("write", rows_seen, int(facts.size * rows_seen / max(outcome.rows, 1)))
+                if self.interrupt_after_batches is not None and written_batches >= self.interrupt_after_batches:
+                    raise KeyboardInterrupt
         except BaseException:
             ImportRun.objects.using(self.alias).filter(pk=run.pk).update(status=ImportStatus.INTERRUPTED)
             run.refresh_from_db()
             raise
+        with transaction.atomic(using=self.alias):
+            self._merge_later()
         run.status = ImportStatus.FAILED if outcome.bad else ImportStatus.DONE
         run.finished_at = timezone.now()
         run.rows_bad = len(outcome.bad_lines)
         run.save(update_fields=["status", "finished_at", "rows_bad"])
 
-    def _write_batch(self, batch: list[Prepared], run: ImportRun, last_line: int, outcome: Outcome) -> None:
-        for attempt in (1, 2):
-            try:
-                with transaction.atomic(using=self.alias):
-                    checked = self._check(batch)  # again: a channel may have logged one meanwhile
-                    fresh = [p for p in checked.fresh if p.line not in outcome.bad_lines]
-                    if fresh:
-                        self._insert_cases(fresh, run)
-                    ImportRun.objects.using(self.alias).filter(pk=run.pk).update(
-                        committed_line=last_line,
-                        rows_read=run.rows_read + len(batch),
-                        rows_imported=run.rows_imported + len(fresh),
-                        rows_unchanged=run.rows_unchanged + len(checked.unchanged),
-                    )
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-                continue
-            break
-        run.rows_read += len(batch)
+    def _write_batch(self, fresh: list[Prepared], spooled: _Spooled, run: ImportRun, outcome: Outcome) -> None:
+        """One batch in one transaction, with the checkpoint; the statements it cost go to ``outcome``."""
+        unchanged = spooled.unchanged
+        counter = _StatementCounter()
+        with connections[self.alias].execute_wrapper(counter):
+            for attempt in (1, 2):
+                try:
+                    with transaction.atomic(using=self.alias):
+                        if fresh:
+                            self._insert_cases(fresh, run, counter)
+                        ImportRun.objects.using(self.alias).filter(pk=run.pk).update(
+                            committed_line=spooled.last_line,
+                            rows_read=run.rows_read + spooled.rows,
+                            rows_imported=run.rows_imported + len(fresh),
+                            rows_unchanged=run.rows_unchanged + unchanged,
+                        )
+                except IntegrityError:
+                    if attempt == 2:
+                        raise
+                    # A channel logged one of these cases since the check: check the batch again.
+                    checked = self._check(fresh)
+                    unchanged += len(checked.unchanged)
+                    self._report(outcome, checked.bad)
+                    fresh = checked.fresh
+                    continue
+                break
+        run.rows_read += spooled.rows
         run.rows_imported += len(fresh)
-        run.rows_unchanged += len(checked.unchanged)
-        run.committed_line = last_line
+        run.rows_unchanged += unchanged
+        run.committed_line = spooled.last_line
         outcome.written += len(fresh)
         outcome.batches += 1
+        outcome.statements_per_batch[counter.count] += 1
 
     def _raise_counters(self, reference_days: dict[date, int]) -> None:
         """Each day's reference counter at least as high as the highest reference the file gives for it."""
@@ -402,7 +470,7 @@ class Importer:
             p.reference = f"C-{day:%Y%m%d}-{next_number[day]:06d}"
             next_number[day] += 1
 
-    def _insert_cases(self, batch: list[Prepared], run: ImportRun) -> None:
+    def _insert_cases(self, batch: list[Prepared], run: ImportRun, counter: _StatementCounter) -> None:
         self._allocate_references(batch)
         actor_id = self.actor.pk if self.actor is not None else None
         actor_label = self.actor.get_username() if self.actor is not None else ComplaintEvent.SYSTEM
@@ -424,7 +492,8 @@ class Importer:
             values["escalation_level"] = level
             values["escalated_at"] = now if level else None
             rows.append(values)
-        keys = self._insert_rows(Complaint, rows)
+        keys = self._insert_rows(Complaint, rows, counter=counter)
+        self._merge(batch, keys)
         events = [
             {
                 "complaint_id": key, "created_at": now, "actor_id": actor_id, "actor_label": actor_label,
@@ -432,6 +501,7 @@ class Importer:
                 "data": {
                     "file": run.file_name, "line": p.line, "run": run.pk, "format": self.format, "digest": p.digest,
                     **({"os_user": run.os_user} if run.os_user else {}),
+                    **({"merged_into": p.fields["merged_into"]} if p.fields["merged_into"] else {}),
                 },
             }  # fmt: skip
             for key, row, p in zip(keys, rows, batch, strict=True)
@@ -446,6 +516,7 @@ class Importer:
                     for index, clock, due, level in claims
                 ],
                 returning=False,
+                counter=counter,
             )
             events += [
                 {
@@ -458,16 +529,54 @@ class Importer:
                 }  # fmt: skip
                 for index, clock, due, level in claims
             ]
-        self._insert_rows(ComplaintEvent, events, returning=False)
+        self._insert_rows(ComplaintEvent, events, returning=False, counter=counter)
 
-    def _insert_rows(self, model, rows: list[dict[str, Any]], *, returning: bool = True) -> list[int]:
-        """Insert rows given as ``{attname: value}`` (defaults for the rest), in as few statements as the
-        database's parameter limit allows; returns the new primary keys in order."""
+    def _merge(self, batch: list[Prepared], keys: list[int]) -> None:
+        """Point merged cases at the case they were merged into when it is in this batch or stored;
+        one later in the file is found at the end of the run (``_merge_later``)."""
+        merged = [(key, p.fields["merged_into"]) for key, p in zip(keys, batch, strict=True) if p.fields["merged_into"]]
+        if not merged:
+            return
+        here = {p.reference: key for key, p in zip(keys, batch, strict=True)}
+        stored = dict(
+            Complaint.objects.using(self.alias)
+            .filter(reference__in={ref for _key, ref in merged} - set(here))
+            .values_list("reference", "pk")
+        )
+        for key, ref in merged:
+            target = here.get(ref) or stored.get(ref)
+            if target is not None:
+                Complaint.objects.using(self.alias).filter(pk=key).update(duplicate_of_id=target)
+
+    def _merge_later(self) -> None:
+        """Imported merged cases still without their case: the reference their ``imported`` event names.
+        Also those of an earlier, interrupted run of the file."""
+        waiting = ComplaintEvent.objects.using(self.alias).filter(
+            kind=EventKind.IMPORTED,
+            complaint__state=ComplaintState.MERGED,
+            complaint__duplicate_of__isnull=True,
+            complaint__imported_at__isnull=False,
+        ).values_list("complaint_id", "data")
+        for key, data in waiting:
+            target = Complaint.objects.using(self.alias).filter(reference=(data or {}).get("merged_into", "")).values("pk")[:1]
+            Complaint.objects.using(self.alias).filter(pk=key).update(duplicate_of_id=Subquery(target))
+
+    def _insert_rows(
+        self, model, rows: list[dict[str, Any]], *, returning: bool = True, counter: _StatementCounter
+    ) -> list[int]:
+        """Insert rows given as ``{attname: value}`` (defaults for the rest); the new primary keys in order.
+
+        PostgreSQL: the keys are drawn from the table's sequence in one statement and the rows sent
+        with COPY (binding tens of thousands of parameters of one INSERT cost more than running it).
+        SQLite: multi-row INSERTs, as many rows each as its parameter limit allows.
+        """
         connection = connections[self.alias]
+        if connection.vendor == "postgresql":
+            return self._copy_rows(model, rows, returning=returning, counter=counter)
         sql_one, fields, can_return = _insert_statement(model, self.alias, 1)
         defaults = {f.attname: f.get_default() for f in fields}
         prepared_fields = _fields_to_prepare(fields, connection.vendor)
-        per_statement = max(1, PARAMETER_LIMIT[connection.vendor] // len(fields))
+        per_statement = max(1, PARAMETER_LIMIT.get(connection.vendor, 999) // len(fields))
         keys: list[int] = []
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
@@ -487,7 +596,78 @@ class Importer:
                     keys.extend(row[0] for row in cursor.fetchall())
         return keys
 
+    def _copy_rows(self, model, rows: list[dict[str, Any]], *, returning: bool, counter: _StatementCounter) -> list[int]:
+        from psycopg.types.json import Jsonb
 
+        connection = connections[self.alias]
+        opts = model._meta
+        quote = connection.ops.quote_name
+        # The key column only when the keys are wanted; otherwise the table's identity fills it.
+        fields = [f for f in opts.local_concrete_fields if not f.generated and (returning or f is not opts.pk)]
+        defaults = [(f.attname, f.get_default()) for f in fields if f is not opts.pk]
+        keys: list[int] = []
+        with connection.cursor() as cursor:
+            if returning:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [opts.db_table, opts.pk.column, len(rows)],
+                )
+                keys = [row[0] for row in cursor.fetchall()]
+            columns_sql = ", ".join(quote(f.column) for f in fields)
+            counter.count += 1  # COPY does not pass through Django's execute wrappers
+            json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+            with cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({columns_sql}) FROM STDIN (FORMAT BINARY)") as copy:
+                # Binary rows with the columns' types given once: the driver's C dumpers do the work.
+                copy.set_types([_copy_type(f) for f in fields])
+                for index, row in enumerate(rows):
+                    values: list[Any] = [keys[index]] if returning else []
+                    for name, default in defaults:
+                        value = row.get(name, default)
+                        values.append(Jsonb(value) if name in json_fields and value is not None else value)
+                    copy.write_row(values)
+        return keys
+
+
+COPY_TYPES = {
+    "CharField": "text", "TextField": "text", "SlugField": "text", "EmailField": "text",
+    "DateTimeField": "timestamptz", "DateField": "date", "BooleanField": "bool", "JSONField": "jsonb",
+    "DecimalField": "numeric", "DurationField": "interval",
+    "AutoField": "int4", "IntegerField": "int4", "PositiveIntegerField": "int4",
+    "SmallIntegerField": "int2", "PositiveSmallIntegerField": "int2",
+    "BigAutoField": "int8", "BigIntegerField": "int8", "PositiveBigIntegerField": "int8",
+}  # fmt: skip
+
+
+def _copy_type(field) -> str:
+    """The PostgreSQL type a binary COPY sends a field's values as (a key as its target's)."""
+    internal = field.get_internal_type()
+    if internal in ("ForeignKey", "OneToOneField"):
+        internal = field.target_field.get_internal_type()
+    return COPY_TYPES[internal]
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format (the field values of a case: text, numbers, times, JSON)."""
+    if value is None:
+        return "\\N"
+    kind = type(value)
+    if kind is str:
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return value
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is datetime or kind is date:
+        return value.isoformat()
+    if kind is timedelta:
+        return f"{value.days} days {value.seconds + value.microseconds / 1e6} seconds"
+    if kind is list or kind is dict:
+        return _copy_text(json.dumps(value, ensure_ascii=False))
+    return str(value)  # int, Decimal
+
+
+
+COPY_PIECE_ROWS = 25
 PARAMETER_LIMIT = {"postgresql": 65535, "sqlite": 32766}
 
 
@@ -497,6 +677,15 @@ def _fields_to_prepare(fields, vendor: str) -> set:
     if vendor != "postgresql":
         kinds |= {"DateTimeField"}
     return {f for f in fields if f.get_internal_type() in kinds}
+
+
+def _key_hash(key: tuple[str, str]) -> int:
+    return int.from_bytes(hashlib.blake2b("\x1e".join(key).encode(), digest_size=8).digest(), "big")
+
+
+def _in_sorted(values: list[int], value: int) -> bool:
+    index = bisect.bisect_left(values, value)
+    return index < len(values) and values[index] == value
 
 
 def _os_user() -> str:

@@ -45,22 +45,21 @@ class FileFacts:
     sha256: str
 
 
-def _utf8_problem(path: Path) -> tuple[int, int] | None:
-    """``(line, byte offset)`` of the first byte that is not UTF-8, or None when it all is."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset, line = 0, 1
+def _decode_problem(path: Path, encoding: str) -> int | None:
+    """The line of the first bytes that are not ``encoding`` text, or None when they all are."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                return line + chunk[: exc.start].count(b"\n"), offset + exc.start
-            offset += len(chunk)
+                return line + chunk[: exc.start].count(b"\n")
             line += chunk.count(b"\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return line, offset
+            return line
     return None
 
 
@@ -77,7 +76,7 @@ def inspect(path: Path, encoding: str | None = None) -> FileFacts:
     if encoding is None:
         if head.startswith(UTF8_BOM):
             encoding = "utf-8-sig"
-        elif _utf8_problem(path) is None:
+        elif _decode_problem(path, "utf-8") is None:
             encoding = "utf-8"
         else:
             encoding = FALLBACK_ENCODING
@@ -143,6 +142,8 @@ class RowReader:
             raise FileProblem(_("The header names these columns twice: %(columns)s.") % {"columns": ", ".join(repeated)})
 
     def _decode_message(self, line: int) -> str:
+        # The text is decoded ahead of the rows, in chunks: find the line of the bad bytes themselves.
+        line = _decode_problem(self.facts.path, self.facts.encoding) or line
         return _(
             "Line %(line)d is not %(encoding)s text; give the file's encoding with --encoding (utf-8 or gb18030)."
         ) % {"line": line, "encoding": self.facts.encoding}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -46,10 +46,7 @@ from . import columns as c
 S = ComplaintState
 REFERENCE_RE = re.compile(r"C-(\d{8})-(\d{6})")
 SLASH_MOMENT_RE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-# Formula characters an export quoted with one apostrophe, so that spreadsheets show the text.
-FORMULA_START = ("=", "+", "-", "@")
-IMPORTABLE_STATES = (S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED, S.REJECTED, S.WITHDRAWN)
-FINAL = (S.CLOSED, S.REJECTED, S.WITHDRAWN)
+FINAL = (S.CLOSED, S.REJECTED, S.WITHDRAWN, S.MERGED)
 NEEDS_DEPARTMENT = (S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED)
 CLOCK_SKEW = timedelta(seconds=60)
 MAX_TAGS = 10
@@ -60,7 +57,7 @@ TEXT_FIELDS = (
     "customer_name", "customer_id_number", "customer_account", "customer_region", "resolution_summary",
     "review_notes", "company_response", "public_response",
 )  # fmt: skip
-CHOICES: dict[str, tuple[type, str]] = {
+_CHOICE_TYPES: dict[str, tuple[type, str]] = {
     "channel": (Channel, ""),
     "kind": (Kind, Kind.COMPLAINT),
     "severity": (Severity, Severity.MEDIUM),
@@ -71,9 +68,18 @@ CHOICES: dict[str, tuple[type, str]] = {
     "outcome": (Outcome, ""),
     "closure": (Closure, ""),
 }
+# column -> (its values, the default for an empty cell); TextChoices.values builds a new list per call.
+CHOICES: dict[str, tuple[frozenset[str], str, str]] = {
+    name: (frozenset(choices.values), ", ".join(choices.values), default)  # type: ignore[attr-defined]
+    for name, (choices, default) in _CHOICE_TYPES.items()
+}
 MOMENTS = ("received_at", "sent_to_bank_at", "first_responded_at", "resolved_at", "closed_at")
-# The order a case's moments must come in (each at or after the one before, where both are given).
-MOMENT_ORDER = ("received_at", "sent_to_bank_at", "first_responded_at", "resolved_at", "closed_at")
+# The orders a case's moments must come in (each at or after the one before, where both are given).
+# A first response may be recorded after the resolution (the decision letter was the first answer).
+MOMENT_ORDERS = (
+    ("received_at", "sent_to_bank_at", "first_responded_at"),
+    ("received_at", "sent_to_bank_at", "resolved_at", "closed_at"),
+)
 
 
 class RowProblems(Exception):
@@ -104,6 +110,8 @@ class Lookups:
     users: dict[str, int]
     department_people: set[tuple[int, int]]
     now: datetime
+    # The bank's time zone (TIME_ZONE), for times written without an offset.
+    zone: tzinfo = UTC
     slas: dict[tuple[str, str], Sla] = field(default_factory=dict)
 
     @classmethod
@@ -124,6 +132,7 @@ class Lookups:
             users=dict(get_user_model().objects.values_list("username", "pk")),
             department_people=people,
             now=now,
+            zone=timezone.get_default_timezone(),
         )
 
     def sla(self, kind: str, severity: str) -> Sla:
@@ -134,15 +143,12 @@ class Lookups:
 
 
 def _text(value: str) -> str:
-    value = value.strip()
-    if value[:1] == "'" and value[1:2] in FORMULA_START:
-        value = value[1:]
-    return value
+    return value.strip()
 
 
-def parse_moment(text: str) -> datetime:
+def parse_moment(text: str, zone: tzinfo | None = None) -> datetime:
     """ISO 8601 (with or without an offset), a date alone, or ``YYYY/M/D H:MM``; without an offset
-    the bank's time zone (``TIME_ZONE``). Raises ValueError."""
+    in ``zone`` (default: the bank's time zone, ``TIME_ZONE``). Raises ValueError."""
     text = text.strip()
     match = SLASH_MOMENT_RE.fullmatch(text)
     if match:
@@ -152,8 +158,8 @@ def parse_moment(text: str) -> datetime:
         moment = datetime.combine(date.fromisoformat(text), time())
     else:
         moment = datetime.fromisoformat(text)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone or timezone.get_default_timezone())
     return moment
 
 
@@ -172,9 +178,12 @@ class Prepared:
         return ("external", f"{self.fields['channel']}\x1f{external_id}") if external_id else ("reference", self.reference)
 
 
+DIGESTED = tuple(name for name in c.HEADER if name != "reference")
+
+
 def digest(values: dict[str, str]) -> str:
     """The row's checksum over our columns as given: what tells a changed row from a repeated one."""
-    text = "\x1e".join(f"{name}\x1f{values.get(name, '').strip()}" for name in c.HEADER if name != "reference")
+    text = "\x1e".join([values.get(name, "").strip() for name in DIGESTED])
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -199,21 +208,21 @@ def prepare(values: dict[str, str], *, line: int, lookups: Lookups, route: bool 
         if limit and len(text) > limit:
             problem(name, _("At most %(limit)d characters (this has %(length)d).") % {"limit": limit, "length": len(text)})
         f[name] = text
-    for name, (choices, default) in CHOICES.items():
+    for name, (allowed, listed, default) in CHOICES.items():
         text = values.get(name, "").strip()
         if not text:
             f[name] = default
-        elif text in choices.values:  # type: ignore[attr-defined]
+        elif text in allowed:
             f[name] = text
         else:
-            problem(name, _("Not one of: %(choices)s.") % {"choices": ", ".join(choices.values)})  # type: ignore[attr-defined]
+            problem(name, _("Not one of: %(choices)s.") % {"choices": listed})
             f[name] = default
     for name in MOMENTS:
         text = values.get(name, "").strip()
         f[name] = None
         if text:
             try:
-                f[name] = parse_moment(text)
+                f[name] = parse_moment(text, lookups.zone)
             except ValueError:
                 problem(name, _("Not a date and time (write it as 2026-01-05T09:30:00+08:00, 2026-01-05 or 2026/1/5 9:30)."))
             else:
@@ -317,8 +326,16 @@ def prepare(values: dict[str, str], *, line: int, lookups: Lookups, route: bool 
     state = f["state"]
     if not values.get("state", "").strip():
         problem("state", _("Give the state."))
-    elif values["state"].strip() == S.MERGED:
-        problem("state", _("Merged cases are not imported: import the case it was merged into."))
+    merged_into = values.get("merged_into", "").strip()
+    f["merged_into"] = merged_into
+    if state == S.MERGED and not merged_into:
+        problem("merged_into", _("A merged case names the case it was merged into (its reference)."))
+    elif merged_into and state != S.MERGED:
+        problem("merged_into", _("Only a merged case has it."))
+    elif merged_into and not REFERENCE_RE.fullmatch(merged_into):
+        problem("merged_into", _("Not a reference like C-20260105-000001."))
+    elif merged_into and merged_into == values.get("reference", "").strip():
+        problem("merged_into", _("A case cannot be merged into itself."))
     if f["received_at"] is None and "received_at" not in {p[0] for p in problems}:
         problem("received_at", _("Give the time of receipt."))
     if f["sent_to_bank_at"] is not None and f["channel"] != Channel.REGULATOR:
@@ -341,21 +358,22 @@ def prepare(values: dict[str, str], *, line: int, lookups: Lookups, route: bool 
     if state in FINAL and f["closed_at"] is None:
         problem("closed_at", _("A case that is %(state)s needs the time it ended.") % {"state": state})
     if state not in FINAL and f["closed_at"] is not None:
-        problem("closed_at", _("Only a closed, rejected or withdrawn case has an end time."))
+        problem("closed_at", _("Only a closed, rejected, withdrawn or merged case has an end time."))
     if state in (S.NEW, S.ASSIGNED, S.IN_PROGRESS) and (f["resolved_at"] or f["outcome"]):
         problem("state", _("A case with a resolution is resolved or closed."))
     if (f["closure"] or f["satisfaction"]) and state != S.CLOSED:
         problem("closure", _("Only a closed case has a closure or a satisfaction score."))
     if f["satisfaction"] is not None and f["closure"] not in ("", Closure.ACCEPTED):
         problem("satisfaction", _("Only a customer who accepted the outcome gives a score."))
-    earlier: tuple[str, datetime] | None = None
-    for name in MOMENT_ORDER:
-        moment = f[name]
-        if moment is None:
-            continue
-        if earlier is not None and moment < earlier[1]:
-            problem(name, _("Earlier than %(column)s.") % {"column": earlier[0]})
-        earlier = (name, moment)
+    for order in MOMENT_ORDERS:
+        earlier: tuple[str, datetime] | None = None
+        for name in order:
+            moment = f[name]
+            if moment is None:
+                continue
+            if earlier is not None and moment < earlier[1] and name not in {p[0] for p in problems}:
+                problem(name, _("Earlier than %(column)s.") % {"column": earlier[0]})
+            earlier = (name, moment)
     if f["category_id"] is not None and category in lookups.inactive_categories and state not in FINAL:
         problem("category", _("This category is no longer in use; an open case needs one that is."))
     if problems:

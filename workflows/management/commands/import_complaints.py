@@ -6,7 +6,6 @@ an interrupted run is resumed by running it again. Running it twice adds nothing
 """
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -92,7 +91,7 @@ class Command(BaseCommand):
             size = path.stat().st_size
         except OSError:
             raise CommandError(_("%(path)s is not a file.") % {"path": path}) from None
-        progress = _Progress(sys.stderr, size)
+        progress = _Progress(self.stderr._out, size)  # the stream under Django's wrapper: a bar needs the real thing
         importer = loader.Importer(
             path, format=format, encoding=encoding, dry_run=dry_run, skip_bad=skip_bad, actor=actor,
             progress=progress, batch_size=batch_size,
