@@ -25,14 +25,13 @@ from __future__ import annotations
 import bisect
 import getpass
 import hashlib
-import json
 import pickle
 import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
@@ -646,28 +645,7 @@ def _copy_type(field) -> str:
     return COPY_TYPES[internal]
 
 
-def _copy_text(value: Any) -> str:
-    """A value in COPY's text format (the field values of a case: text, numbers, times, JSON)."""
-    if value is None:
-        return "\\N"
-    kind = type(value)
-    if kind is str:
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-        return value
-    if kind is bool:
-        return "t" if value else "f"
-    if kind is datetime or kind is date:
-        return value.isoformat()
-    if kind is timedelta:
-        return f"{value.days} days {value.seconds + value.microseconds / 1e6} seconds"
-    if kind is list or kind is dict:
-        return _copy_text(json.dumps(value, ensure_ascii=False))
-    return str(value)  # int, Decimal
 
-
-
-COPY_PIECE_ROWS = 25
 PARAMETER_LIMIT = {"postgresql": 65535, "sqlite": 32766}
 
 
