@@ -189,7 +189,9 @@ def received(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
         "Of the cases received in the period (as above, by received_at), those brought in from an "
         "earlier system by import_complaints (imported_at set), dated by their own time of receipt, "
         "not by the day of the import. Every figure counts an imported case by its own dates, "
-        "exactly as a case logged here."
+        "exactly as a case logged here. An imported case that was already closed has a deadline only "
+        "for the clocks whose stop the earlier system recorded (a first response, a resolution): "
+        "where it recorded none, the case is left out of that clock's compliance, not counted late."
     ),
 )
 def imported(period: Period, cases: QuerySet[Complaint] | None = None) -> int:

@@ -508,10 +508,11 @@ class ImportMapping(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    # A run with bad rows writes nothing and records no run, unless --skip-bad: then it is done,
+    # and rows_bad says how many rows it left out.
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
-    FAILED = "failed", _("Stopped with bad rows")
-    INTERRUPTED = "interrupted", _("Interrupted")
+    INTERRUPTED = "interrupted", _("Interrupted; run it again to resume")
 
 
 class ImportRun(models.Model):
@@ -543,4 +544,4 @@ class ImportRun(models.Model):
         verbose_name_plural = _("import runs")
 
     def __str__(self) -> str:
-        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+        return f"{self.file_name} ({timezone.localtime(self.started_at):%Y-%m-%d %H:%M})"

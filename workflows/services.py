@@ -285,7 +285,7 @@ def intake_errors(
             errors.setdefault("sent_to_bank_at", []).append(_("The time the case was sent to the bank cannot be in the future."))
         elif received_at is not None and timezone.is_aware(received_at) and sent_to_bank_at < received_at:
             errors.setdefault("sent_to_bank_at", []).append(
-                _("The regulator cannot have sent the case on before it received it (received_at).")
+                _("The regulator cannot have sent the case on before it received it (the time of receipt).")
             )
     return errors
 

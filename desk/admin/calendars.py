@@ -21,33 +21,11 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from complaints.roles import is_supervisor
 from workflows.calendars import Unit
 from workflows.models import Calendar, CalendarDay, ClockTarget
 from workflows.signals import calendar_bump, calendar_days_in_bulk
 
-
-class SupervisorsKeepCalendars:
-    """Supervisors (and superusers) view, add, change and delete calendars and days; other roles see nothing.
-
-    Decided by role rather than by model permission: no migration grants the calendar
-    permissions, and a group given them by hand would still not be a supervisor.
-    """
-
-    def has_module_permission(self, request) -> bool:
-        return is_supervisor(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
+from .supervisors import SupervisorsOnly
 
 
 class CalendarForm(forms.ModelForm):
@@ -96,7 +74,7 @@ class CalendarDayFormSet(forms.BaseInlineFormSet):
             )
 
 
-class CalendarDayInline(SupervisorsKeepCalendars, admin.TabularInline):
+class CalendarDayInline(SupervisorsOnly, admin.TabularInline):
     """The days from the start of the current year on; older ones are in the calendar days list.
 
     The template is Django's tabular inline without the caption repeating each saved day above
@@ -117,7 +95,7 @@ class CalendarDayInline(SupervisorsKeepCalendars, admin.TabularInline):
 
 
 @admin.register(Calendar)
-class CalendarAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
+class CalendarAdmin(SupervisorsOnly, admin.ModelAdmin):
     form = CalendarForm
     list_display = ("code", "calendar_name", "years_covered", "day_count", "updated_at")
     search_fields = ("code", "name")
@@ -168,7 +146,7 @@ class CalendarAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
+class CalendarDayAdmin(SupervisorsOnly, admin.ModelAdmin):
     # The kind first after the date: a make-up working day carries its holiday's name.
     # The calendar by code: its name is too long for the column at 1366 px.
     list_display = ("date", "day_kind", "weekday", "day_name", "calendar_code")
@@ -241,7 +219,7 @@ class ClockTargetForm(forms.ModelForm):
 
 
 @admin.register(ClockTarget)
-class ClockTargetAdmin(SupervisorsKeepCalendars, admin.ModelAdmin):
+class ClockTargetAdmin(SupervisorsOnly, admin.ModelAdmin):
     """The bank's own targets beside the regulator's clocks (``workflows.targets``).
 
     The list keeps to short columns so that it fits at 1366 px beside the filter, in English

@@ -17,26 +17,7 @@ from complaints.roles import is_supervisor
 from workflows.models import ImportMapping, ImportRun, MappedColumn
 
 from ..forms import full_name
-
-
-class SupervisorsOnly:
-    """Decided by role, as the calendars are (``desk.admin.calendars``): a group given the model
-    permissions by hand is still not a supervisor, and other roles see nothing."""
-
-    def has_module_permission(self, request) -> bool:
-        return is_supervisor(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
+from .supervisors import SupervisorsOnly
 
 
 class ImportMappingForm(forms.ModelForm):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from complaints.models import Complaint, ComplaintEvent
 from complaints.states import ComplaintState as S
 from tests import factories
+from workflows.imports.columns import HEADER
 
 
 @pytest.fixture
@@ -215,9 +216,10 @@ def test_csv_export_is_scoped_and_masked(client, world, cases):
         reverse("admin:complaints_complaint_changelist"),
         {"action": "export_csv", "_selected_action": [c.pk for c in cases.values()]},
     )
-    body = response.content.decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert cases["retail"].reference in body and cases["cards"].reference not in body
     assert "13812345678" not in body and "138****5678" in body
+    assert body.splitlines()[0] == ",".join(HEADER)  # the case file's columns, as every export
 
 
 def test_supervisor_filters_cases_escalated_to_supervisors(client, world, cases):

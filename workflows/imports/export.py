@@ -67,9 +67,9 @@ ShowPii = Callable[["Complaint"], bool]
 Cell = str | int | None
 
 
-def export_filename(extension: str) -> str:
-    """``cases-2026-12-01.csv``: the bank's date today."""
-    return f"cases-{timezone.localdate().isoformat()}.{extension}"
+def export_filename(extension: str, *, masked: bool = False) -> str:
+    """``cases-2026-12-01.csv`` (``cases-masked-...`` when every customer detail is masked): the bank's date today."""
+    return f"cases-{'masked-' if masked else ''}{timezone.localdate().isoformat()}.{extension}"
 
 
 def export_cases(queryset: QuerySet[Complaint]) -> Iterator[Complaint]:

@@ -31,7 +31,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
@@ -391,7 +391,7 @@ class Importer:
             raise
         with transaction.atomic(using=self.alias):
             self._merge_later()
-        run.status = ImportStatus.FAILED if outcome.bad else ImportStatus.DONE
+        run.status = ImportStatus.DONE  # with --skip-bad, rows_bad says how many were left out
         run.finished_at = timezone.now()
         run.rows_bad = len(outcome.bad_lines)
         run.save(update_fields=["status", "finished_at", "rows_bad"])
@@ -522,7 +522,7 @@ class Importer:
                     "complaint_id": keys[index], "created_at": now, "actor_id": None, "actor_label": ComplaintEvent.SYSTEM,
                     "kind": ESCALATION_EVENT, "from_state": "", "to_state": "", "note": "",
                     "data": {
-                        "clock": clock, "level": level, "due": due.isoformat(timespec="microseconds"),
+                        "clock": clock, "level": level, "due": due.astimezone(UTC).isoformat(timespec="microseconds"),
                         "skipped": [step for step in (1, 2) if step < level], "not_sent": "imported",
                     },
                 }  # fmt: skip

@@ -317,7 +317,7 @@ def prepare(values: dict[str, str], *, line: int, lookups: Lookups, route: bool 
                 problem("reference", _("Not a reference like C-20260105-000001."))
     if not f["external_id"] and not reference:
         problem("external_id", _("Give external_id (the old system's own id) or reference, so that a second import adds nothing."))
-    if not f["channel"]:
+    if not values.get("channel", "").strip():
         problem("channel", _("Give the channel."))
     if not f["subject"]:
         problem("subject", _("Give the case a subject."))

@@ -1,0 +1,27 @@
+"""Admins only supervisors (and superusers) use: calendars, internal targets, import mappings and runs."""
+from __future__ import annotations
+
+from complaints.roles import is_supervisor
+
+
+class SupervisorsOnly:
+    """Supervisors view, add, change and delete; other roles see nothing.
+
+    Decided by role rather than by model permission: no migration grants these models'
+    permissions, and a group given them by hand would still not be a supervisor.
+    """
+
+    def has_module_permission(self, request) -> bool:
+        return is_supervisor(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_supervisor(request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return is_supervisor(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return is_supervisor(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_supervisor(request.user)
