@@ -26,7 +26,9 @@ import bisect
 import getpass
 import hashlib
 import pickle
+import queue
 import tempfile
+import threading
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +39,7 @@ from types import SimpleNamespace
 from typing import IO, Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Q, Subquery
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +56,7 @@ from .rows import FINAL, Lookups, Prepared, RowProblems, prepare
 
 FORMATS = ("csv", "cfpb")
 BATCH_SIZE = 500
+WRITERS = 2  # threads writing batches on PostgreSQL (below)
 IMPORTED_NOTIFY_BATCH = "imported"  # an Escalation claim nobody is told about (the sweep never re-sends it)
 
 
@@ -84,7 +87,8 @@ class Outcome:
     bad: list[BadRow] = field(default_factory=list)
     bad_lines: set[int] = field(default_factory=set)
     written: int = 0
-    resumed_after: int = 0
+    resumed: bool = False
+    resumed_after: int = 0  # the interrupted run's checkpoint: its rows up to this line were written
     run: ImportRun | None = None
     batches: int = 0
     # statements a written batch cost -> how many batches cost that many
@@ -106,6 +110,16 @@ class _Spooled:
     rows: int
     unchanged: int
     fresh: list[Prepared]
+
+
+@dataclass
+class _Written:
+    """What writing one batch did."""
+
+    unchanged: int = 0
+    count: int = 0
+    statements: int = 0
+    bad: list[BadRow] = field(default_factory=list)
 
 
 class _StatementCounter:
@@ -140,6 +154,7 @@ class Importer:
         actor=None,
         progress: Progress | None = None,
         batch_size: int = BATCH_SIZE,
+        writers: int = WRITERS,
         now: datetime | None = None,
         interrupt_after_batches: int | None = None,
     ) -> None:
@@ -153,6 +168,7 @@ class Importer:
         self.actor = actor
         self.progress = progress or (lambda phase, rows, done: None)
         self.batch_size = batch_size
+        self.writers = writers
         self.now = now or timezone.now()
         self.alias = router.db_for_write(Complaint)
         # Tests stop a run after this many written batches, as a killed process would.
@@ -358,7 +374,8 @@ class Importer:
             .order_by("-started_at")
             .first()
         )
-        if run is not None and run.committed_line:
+        if run is not None:  # an interrupted run of this file: carry it on
+            outcome.resumed = True
             outcome.resumed_after = run.committed_line
             run.status = ImportStatus.RUNNING
             run.save(update_fields=["status"])
@@ -369,66 +386,152 @@ class Importer:
             )  # fmt: skip
         outcome.run = run
         self._raise_counters(reference_days)
-        written_batches, rows_seen = 0, 0
+        connection = connections[self.alias]
+        # Two writers, each on a connection of its own, keep both cores busy (the server stores one
+        # batch while the other is sent). Only outside a transaction: another connection could not
+        # see what an enclosing transaction (a test's) has not committed; SQLite has one writer.
+        parallel = self.writers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
         try:
-            while True:
-                try:
-                    spooled: _Spooled = pickle.load(spool)
-                except EOFError:
-                    break
-                rows_seen += spooled.rows
-                if spooled.last_line <= outcome.resumed_after:
-                    continue
-                fresh = [p for p in spooled.fresh if p.line not in outcome.bad_lines and p.line > outcome.resumed_after]
-                self._write_batch(fresh, spooled, run, outcome)
-                written_batches += 1
-                self.progress("write", rows_seen, int(facts.size * rows_seen / max(outcome.rows, 1)))
-                if self.interrupt_after_batches is not None and written_batches >= self.interrupt_after_batches:
-                    raise KeyboardInterrupt
+            if parallel:
+                self._write_in_parallel(self._spooled(spool, outcome), run, outcome, facts)
+            else:
+                for number, (spooled, fresh, rows_seen) in enumerate(self._spooled(spool, outcome), start=1):
+                    self._collect(self._write_batch(fresh, spooled, run), spooled, run, outcome)
+                    self._checkpoint(run, spooled.last_line)
+                    self.progress("write", rows_seen, int(facts.size * rows_seen / max(outcome.rows, 1)))
+                    if self.interrupt_after_batches is not None and number >= self.interrupt_after_batches:
+                        raise KeyboardInterrupt
         except BaseException:
             ImportRun.objects.using(self.alias).filter(pk=run.pk).update(status=ImportStatus.INTERRUPTED)
             run.refresh_from_db()
             raise
         with transaction.atomic(using=self.alias):
             self._merge_later()
+        run.refresh_from_db()
         run.status = ImportStatus.DONE  # with --skip-bad, rows_bad says how many were left out
         run.finished_at = timezone.now()
         run.rows_bad = len(outcome.bad_lines)
         run.save(update_fields=["status", "finished_at", "rows_bad"])
 
-    def _write_batch(self, fresh: list[Prepared], spooled: _Spooled, run: ImportRun, outcome: Outcome) -> None:
-        """One batch in one transaction, with the checkpoint; the statements it cost go to ``outcome``."""
-        unchanged = spooled.unchanged
+    def _spooled(self, spool: IO[bytes], outcome: Outcome) -> Iterator[tuple[_Spooled, list[Prepared], int]]:
+        """The checked batches still to write, with their rows to write and the rows read so far."""
+        rows_seen = 0
+        while True:
+            try:
+                spooled: _Spooled = pickle.load(spool)
+            except EOFError:
+                return
+            rows_seen += spooled.rows
+            if spooled.last_line <= outcome.resumed_after:
+                continue
+            fresh = [p for p in spooled.fresh if p.line not in outcome.bad_lines and p.line > outcome.resumed_after]
+            yield spooled, fresh, rows_seen
+
+    def _write_in_parallel(
+        self, batches: Iterator[tuple[_Spooled, list[Prepared], int]], run: ImportRun, outcome: Outcome, facts: reading.FileFacts
+    ) -> None:
+        """Batches handed to ``writers`` threads; the checkpoint advances over the batches committed
+        in file order (one committed out of order is found again by a resumed run, unchanged)."""
+        work: queue.Queue = queue.Queue(maxsize=self.writers)
+        done: queue.Queue = queue.Queue()
+
+        def writer() -> None:
+            try:
+                while (item := work.get()) is not None:
+                    number, spooled, fresh = item
+                    try:
+                        done.put((number, spooled, self._write_batch(fresh, spooled, run), None))
+                    except BaseException as exc:  # handed to the main thread, which stops the run
+                        done.put((number, spooled, None, exc))
+            finally:
+                connections.close_all()  # this thread's own connection
+
+        threads = [threading.Thread(target=writer, name=f"import-writer-{n}", daemon=True) for n in range(self.writers)]
+        for thread in threads:
+            thread.start()
+        finished: dict[int, _Spooled] = {}
+        state = {"next": 0, "sent": 0, "rows_seen": 0}
+
+        def collect(block: bool) -> None:
+            """Take the writers' results: those ready (``block`` False), or all of those sent."""
+            while state["next"] + len(finished) < state["sent"]:
+                try:
+                    number, spooled, written, error = done.get(block=block)
+                except queue.Empty:
+                    return
+                if error is not None:
+                    raise error
+                self._collect(written, spooled, run, outcome)
+                finished[number] = spooled
+                last = None
+                while state["next"] in finished:
+                    last = finished.pop(state["next"]).last_line
+                    state["next"] += 1
+                if last is not None:
+                    self._checkpoint(run, last)
+                self.progress("write", state["rows_seen"], int(facts.size * state["rows_seen"] / max(outcome.rows, 1)))
+
+        try:
+            for spooled, fresh, rows_seen in batches:
+                state["rows_seen"] = rows_seen
+                while True:
+                    try:
+                        work.put((state["sent"], spooled, fresh), timeout=0.05)
+                        break
+                    except queue.Full:
+                        collect(block=False)
+                state["sent"] += 1
+                collect(block=False)
+            collect(block=True)
+        finally:
+            for _thread in threads:
+                work.put(None)
+            for thread in threads:
+                thread.join()
+
+    def _write_batch(self, fresh: list[Prepared], spooled: _Spooled, run: ImportRun) -> _Written:
+        """One batch in one transaction with its counts; safe to run on a writer thread (it shares
+        nothing but read-only state: ``run`` is read, never written)."""
+        written = _Written(unchanged=spooled.unchanged)
         counter = _StatementCounter()
         with connections[self.alias].execute_wrapper(counter):
             for attempt in (1, 2):
                 try:
+                    # References first, in a transaction of their own: the day's counter row is
+                    # locked only for that statement, not while the batch is written.
+                    with transaction.atomic(using=self.alias):
+                        references = self._allocate_references(fresh)
                     with transaction.atomic(using=self.alias):
                         if fresh:
-                            self._insert_cases(fresh, run, counter)
+                            self._insert_cases(fresh, references, run, counter)
                         ImportRun.objects.using(self.alias).filter(pk=run.pk).update(
-                            committed_line=spooled.last_line,
-                            rows_read=run.rows_read + spooled.rows,
-                            rows_imported=run.rows_imported + len(fresh),
-                            rows_unchanged=run.rows_unchanged + unchanged,
+                            rows_read=F("rows_read") + spooled.rows,
+                            rows_imported=F("rows_imported") + len(fresh),
+                            rows_unchanged=F("rows_unchanged") + written.unchanged,
                         )
                 except IntegrityError:
                     if attempt == 2:
                         raise
                     # A channel logged one of these cases since the check: check the batch again.
                     checked = self._check(fresh)
-                    unchanged += len(checked.unchanged)
-                    self._report(outcome, checked.bad)
+                    written.unchanged += len(checked.unchanged)
+                    written.bad += checked.bad
                     fresh = checked.fresh
                     continue
                 break
-        run.rows_read += spooled.rows
-        run.rows_imported += len(fresh)
-        run.rows_unchanged += unchanged
-        run.committed_line = spooled.last_line
-        outcome.written += len(fresh)
+        written.count = len(fresh)
+        written.statements = counter.count
+        return written
+
+    def _collect(self, written: _Written, spooled: _Spooled, run: ImportRun, outcome: Outcome) -> None:
+        self._report(outcome, written.bad)
+        outcome.written += written.count
         outcome.batches += 1
-        outcome.statements_per_batch[counter.count] += 1
+        outcome.statements_per_batch[written.statements] += 1
+
+    def _checkpoint(self, run: ImportRun, line: int) -> None:
+        ImportRun.objects.using(self.alias).filter(pk=run.pk, committed_line__lt=line).update(committed_line=line)
+        run.committed_line = max(run.committed_line, line)
 
     def _raise_counters(self, reference_days: dict[date, int]) -> None:
         """Each day's reference counter at least as high as the highest reference the file gives for it."""
@@ -447,11 +550,11 @@ class Importer:
                     [value for pair in chunk for value in pair],
                 )
 
-    def _allocate_references(self, batch: list[Prepared]) -> None:
-        """References for the rows without one, from each day of receipt's counter, in one statement."""
+    def _allocate_references(self, batch: list[Prepared]) -> list[str]:
+        """Each row's reference: its own, or the next of its day of receipt's counter (one statement)."""
         wanting = [p for p in batch if not p.reference]
         if not wanting:
-            return
+            return [p.reference for p in batch]
         per_day = Counter(timezone.localdate(p.fields["received_at"]) for p in wanting)
         connection = connections[self.alias]
         table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
@@ -464,13 +567,17 @@ class Importer:
             )
             last = {str(day)[:10]: number for day, number in cursor.fetchall()}
         next_number = {day: last[day.isoformat()] - per_day[day] + 1 for day in days}
-        for p in wanting:
+        references = []
+        for p in batch:
+            if p.reference:
+                references.append(p.reference)
+                continue
             day = timezone.localdate(p.fields["received_at"])
-            p.reference = f"C-{day:%Y%m%d}-{next_number[day]:06d}"
+            references.append(f"C-{day:%Y%m%d}-{next_number[day]:06d}")
             next_number[day] += 1
+        return references
 
-    def _insert_cases(self, batch: list[Prepared], run: ImportRun, counter: _StatementCounter) -> None:
-        self._allocate_references(batch)
+    def _insert_cases(self, batch: list[Prepared], references: list[str], run: ImportRun, counter: _StatementCounter) -> None:
         actor_id = self.actor.pk if self.actor is not None else None
         actor_label = self.actor.get_username() if self.actor is not None else ComplaintEvent.SYSTEM
         now = self.now
@@ -478,7 +585,7 @@ class Importer:
         rows: list[dict[str, Any]] = []
         for index, p in enumerate(batch):
             values = dict(p.fields)
-            values.update(reference=p.reference, created_at=now, created_by_id=actor_id, imported_at=now, version=1)
+            values.update(reference=references[index], created_at=now, created_by_id=actor_id, imported_at=now, version=1)
             level = 0
             if values["state"] not in FINAL:
                 case = SimpleNamespace(**values, resolution_paused_at=None)
@@ -492,7 +599,7 @@ class Importer:
             values["escalated_at"] = now if level else None
             rows.append(values)
         keys = self._insert_rows(Complaint, rows, counter=counter)
-        self._merge(batch, keys)
+        self._merge(batch, references, keys)
         events = [
             {
                 "complaint_id": key, "created_at": now, "actor_id": actor_id, "actor_label": actor_label,
@@ -530,13 +637,13 @@ class Importer:
             ]
         self._insert_rows(ComplaintEvent, events, returning=False, counter=counter)
 
-    def _merge(self, batch: list[Prepared], keys: list[int]) -> None:
+    def _merge(self, batch: list[Prepared], references: list[str], keys: list[int]) -> None:
         """Point merged cases at the case they were merged into when it is in this batch or stored;
         one later in the file is found at the end of the run (``_merge_later``)."""
         merged = [(key, p.fields["merged_into"]) for key, p in zip(keys, batch, strict=True) if p.fields["merged_into"]]
         if not merged:
             return
-        here = {p.reference: key for key, p in zip(keys, batch, strict=True)}
+        here = dict(zip(references, keys, strict=True))
         stored = dict(
             Complaint.objects.using(self.alias)
             .filter(reference__in={ref for _key, ref in merged} - set(here))

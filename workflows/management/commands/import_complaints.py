@@ -131,7 +131,7 @@ class Command(BaseCommand):
         if outcome.dry_run:
             self.stdout.write(_("Dry run: nothing was written."))
         elif outcome.run is not None:
-            if outcome.resumed_after:
+            if outcome.resumed:
                 self.stdout.write(_("Resumed after line %(line)d of an interrupted run.") % {"line": outcome.resumed_after})
             rate = outcome.written / elapsed if elapsed else 0
             self.stdout.write(
