@@ -39,7 +39,7 @@ def test_a_good_file_prints_its_summary_and_nothing_on_stderr(world, tmp_path):
     written = files.write_case_file(tmp_path, rows(5), name="cases.csv")
     out, err = command(written.path, format="csv", batch_size=2, user="cs")
     lines = out.splitlines()
-    assert re.fullmatch(r"cases\.csv \(csv, utf-8\): 5 rows checked in \d+\.\d s\.", lines[0])
+    assert re.fullmatch(r"cases\.csv \(csv, utf-8\): 5 rows, checked and written in \d+\.\d s\.", lines[0])
     assert lines[1] == "  new: 5; imported before and unchanged: 0; bad: 0."
     run = ImportRun.objects.get()
     assert re.fullmatch(rf"Imported 5 case\(s\) in 3 batch\(es\), [\d,]+ rows/s \(import run {run.pk}\)\.", lines[2])
@@ -87,7 +87,7 @@ def test_a_dry_run_says_so_and_fails_only_if_a_row_is_bad(world, tmp_path):
 def test_a_cfpb_export_through_the_command(db, tmp_path):
     written = files.write_cfpb(tmp_path, [files.cfpb_row(1), files.cfpb_row(2, via="Pigeon")], name="cfpb.csv")
     error, out, err = command_error(written.path, format="cfpb")
-    assert out.startswith("cfpb.csv (cfpb, utf-8): 2 rows checked")
+    assert out.startswith("cfpb.csv (cfpb, utf-8): 2 rows, checked in")
     assert err.splitlines()[0].startswith("line 3, column Submitted via: “Pigeon” is not in the import mapping")
 
 

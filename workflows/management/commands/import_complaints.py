@@ -120,8 +120,13 @@ class Command(BaseCommand):
 
     def _summary(self, outcome: loader.Outcome, elapsed: float) -> None:
         facts = outcome.file
+        summary = (
+            _("%(file)s (%(format)s, %(encoding)s): %(rows)s rows, checked and written in %(seconds).1f s.")
+            if outcome.wrote
+            else _("%(file)s (%(format)s, %(encoding)s): %(rows)s rows, checked in %(seconds).1f s.")
+        )
         self.stdout.write(
-            _("%(file)s (%(format)s, %(encoding)s): %(rows)s rows checked in %(seconds).1f s.")
+            summary
             % {"file": facts.path.name, "format": outcome.format, "encoding": facts.encoding, "rows": f"{outcome.rows:,}", "seconds": elapsed}
         )
         self.stdout.write(
