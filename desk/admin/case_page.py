@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints import conditions, selectors
 from complaints.masking import mask_account, mask_email, mask_id_number, mask_name, mask_phone
 from complaints.models import Complaint
-from complaints.states import OPEN_STATES, Channel, ExtensionStatus
+from complaints.states import UNRESOLVED_STATES, Channel, ComplaintState, ExtensionStatus
 from workflows import clocks, services
 from workflows.transitions import TRANSITIONS, available_transitions
 
@@ -111,10 +111,14 @@ def _no_contact_note(case: Complaint) -> str:
     """That nobody can be called back, for a case with no phone or e-mail; empty otherwise."""
     if not conditions.has_no_contact(case):
         return ""
-    if case.state in OPEN_STATES:
+    if case.state in UNRESOLVED_STATES:
         return gettext(
             "No phone number or e-mail address: the customer cannot be called back. "
             "Once resolved, the case closes without call-back."
+        )
+    if case.state == ComplaintState.RESOLVED:
+        return gettext(
+            "No phone number or e-mail address: the customer cannot be called back. Close the case without call-back."
         )
     return gettext("No phone number or e-mail address: the customer cannot be called back.")
 
