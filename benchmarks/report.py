@@ -37,7 +37,8 @@ INSERT INTO complaints_complaint (
     resolution_clock_started_at, resolution_window_days, resolution_due, resolved_at, review_due, closed_at,
     escalation_level, extension_status, extension_reason, extension_requires_supervisor,
     outcome, resolution_summary, satisfaction, review_notes, closure, callback_attempts, reopen_count,
-    product, sub_product, issue, sub_issue, company, customer_region, customer_tags, narrative_consent, submitted_via, company_response, public_response
+    product, sub_product, issue, sub_issue, company, customer_region, customer_tags, narrative_consent, submitted_via, company_response, public_response,
+    calendar_gaps, pause_reason, resolution_paused_total
 )
 SELECT
     'B-' || lpad(i::text, 10, '0'),
@@ -66,7 +67,8 @@ SELECT
     CASE WHEN st = 'closed' THEN CASE WHEN reached < 0.9 THEN 'accepted' ELSE 'unreachable' END ELSE '' END,
     0,
     CASE WHEN random() < 0.04 THEN 1 ELSE 0 END,
-    '', '', '', '', '', '', '[]', '', '', '', ''
+    '', '', '', '', '', '', '[]', '', '', '', '',
+    '', '', interval '0'
 FROM (
     SELECT i, received, st, close_offset, reached,
         CASE WHEN st IN ('resolved','closed') THEN received + interval '2 hours' + resolve_offset END AS resolved_at

@@ -55,7 +55,8 @@ INSERT INTO complaints_complaint (
     first_response_due, first_response_method, resolution_clock_started_at, resolution_window_days, resolution_due,
     escalation_level, extension_status, extension_reason, extension_requires_supervisor,
     outcome, resolution_summary, review_notes, closure, callback_attempts, reopen_count,
-            product, sub_product, issue, sub_issue, company, customer_region, customer_tags, narrative_consent, submitted_via, company_response, public_response
+    product, sub_product, issue, sub_issue, company, customer_region, customer_tags, narrative_consent, submitted_via, company_response, public_response,
+    calendar_gaps, pause_reason, resolution_paused_total
 )
 SELECT
     'C-' || to_char(received, 'YYYYMMDD') || '-' || lpad((i %% 1000000)::text, 6, '0'),
@@ -73,7 +74,7 @@ SELECT
     '110101' || lpad(customer::text, 11, '0') || 'X', '6222' || lpad(customer::text, 12, '0'), '',
     received, received, %(department_ids)s[1 + i %% %(department_count)s], 'assigned', 1,
     received + interval '24 hours', '', received, 15, received + interval '15 days',
-    0, '', '', false, '', '', '', '', 0, 0, '', '', '', '', '', '', '[]', '', '', '', ''
+    0, '', '', false, '', '', '', '', 0, 0, '', '', '', '', '', '', '[]', '', '', '', '', '', '', interval '0'
 FROM (
     SELECT i, floor(random() * %(customers)s)::int AS customer,
         timestamptz '2026-03-01 00:00:00+08' - (%(total)s - i) * interval '10 seconds' AS received
