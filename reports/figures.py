@@ -164,12 +164,11 @@ class Intake:
 
 
 def intake(period: Period, cases: QuerySet[Complaint] | None = None) -> Intake:
-    """``received`` and ``imported`` in one aggregate: the received_at covering index holds
-    imported_at, so the headline prints both for the cost of one index-only scan."""
-    result = _cases(cases).filter(_within("received_at", period)).aggregate(
-        received=_count(), imported=_count(Q(imported_at__isnull=False))
-    )
-    return Intake(result["received"], result["imported"])
+    """``received`` and ``imported``: each one index-only count, the first over the received_at
+    covering index, the second over the partial index of imported cases alone (empty in most
+    periods), so that imports cost the received figure nothing."""
+    received = _cases(cases).filter(_within("received_at", period))
+    return Intake(received.count(), received.filter(imported_at__isnull=False).count())
 
 
 @figure(

@@ -18,10 +18,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='complaint',
-            name='complaint_rep_received',
-        ),
         migrations.AddField(
             model_name='complaint',
             name='company',
@@ -116,10 +112,6 @@ class Migration(migrations.Migration):
             model_name='complaint',
             name='description',
             field=models.TextField(blank=True, max_length=100000, verbose_name='description'),
-        ),
-        migrations.AddIndex(
-            model_name='complaint',
-            index=models.Index(condition=models.Q(('state', 'merged'), _negated=True), fields=['received_at'], include=('category', 'cause', 'channel', 'department', 'imported_at'), name='complaint_rep_received'),
         ),
         migrations.RunPython(restore_sqlite_text_search, migrations.RunPython.noop),
     ]
