@@ -176,6 +176,40 @@ class ShallowFieldCopies:
 
 
 # --- customer ----------------------------------------------------------------------------
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 60}, "maxItems": 10})
+class StrictTagsField(serializers.Field):
+    """A JSON list of up to 10 strings of up to 60 characters.
+
+    Not a ``ListField``: that binds a child field to itself and so is deep-copied for every
+    intake (``ShallowFieldCopies``); this one has no child and is copied like any plain field.
+    """
+
+    MAX_ITEMS = 10
+    MAX_LENGTH = 60
+    default_error_messages = {
+        "not_a_list": _("Give a list of texts."),
+        "too_many": _("At most %(count)d tags."),
+        "not_text": _("Each tag is a text of up to %(length)d characters."),
+    }
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        if not isinstance(data, list):
+            self.fail("not_a_list")
+        if len(data) > self.MAX_ITEMS:
+            raise serializers.ValidationError(self.error_messages["too_many"] % {"count": self.MAX_ITEMS})
+        wrong = {
+            str(index): [self.error_messages["not_text"] % {"length": self.MAX_LENGTH}]
+            for index, tag in enumerate(data)
+            if not isinstance(tag, str) or len(tag) > self.MAX_LENGTH
+        }
+        if wrong:  # named by position, customer.tags.1, as a list field names its items
+            raise serializers.ValidationError(wrong)
+        return data
+
+    def to_representation(self, value: Any) -> list[str]:
+        return list(value)
+
+
 class CustomerSerializer(ShallowFieldCopies, serializers.Serializer):
     """The customer at intake: a name; a complaint also needs a phone or an e-mail for the call-back, other kinds do not.
 
@@ -219,9 +253,7 @@ class CustomerSerializer(ShallowFieldCopies, serializers.Serializer):
     region = StrictCharField(
         max_length=60, required=False, allow_blank=True, default="", help_text=_("The customer's state or province.")
     )
-    tags = serializers.ListField(
-        child=StrictCharField(max_length=60),
-        max_length=MAX_TAGS,
+    tags = StrictTagsField(
         required=False,
         default=list,
         help_text=_('Up to 10 labels such as "Older American" or "Servicemember"; repeats are kept once.'),

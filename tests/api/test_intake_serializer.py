@@ -52,10 +52,10 @@ def test_each_serializer_binds_its_own_copies():
         assert ComplaintIntakeSerializer._declared_fields[name].parent is None
     assert first.fields["customer"].fields["name"] is not second.fields["customer"].fields["name"]
     assert first.fields["customer"].fields["name"].parent is first.fields["customer"]
-    # A list field's child is bound to its list at construction: the list is deep-copied, child and all.
+    # The tags field has no child field (not a ListField), so a shallow copy binds it as any other.
     first_tags, second_tags = first.fields["customer"].fields["tags"], second.fields["customer"].fields["tags"]
-    assert first_tags is not second_tags and first_tags.child is not second_tags.child
-    assert first_tags.child.parent is first_tags and second_tags.child.parent is second_tags
+    assert first_tags is not second_tags
+    assert first_tags.parent is first.fields["customer"] and second_tags.parent is second.fields["customer"]
 
 
 def test_service_kwargs_are_complaint_creates_arguments(world):
