@@ -11,10 +11,15 @@ Two passes over the file, each a stream:
    after some batches leaves only whole batches behind; the same file again resumes after the
    checkpoint, and whatever it finds already written it leaves alone.
 
-Every batch costs the same few statements whatever its rows: its key lookups, one reference
-allocation, one insert of cases, one of their events and, for open cases past a ladder step,
-one of claims and one of their events. Memory stays flat: the check keeps 12 bytes per row
-(a key's hash and its line) to find keys repeated across the file.
+A checked batch costs the same statements whatever its rows: two key lookups. A written batch:
+one reference allocation (in a transaction of its own, so that a day's counter is never locked
+while a batch is written), then in the batch's transaction its cases, their events and, for open
+cases past a ladder step, their claims, and the run's counts; only a merged case costs one more
+statement, to point at the case it was merged into. On PostgreSQL the rows go by binary COPY, with
+their keys drawn from the table's sequence, and outside an enclosing transaction two writer threads
+each write batches on a connection of their own; the checkpoint advances over the batches committed
+in file order. Memory stays flat: the check keeps 12 bytes per row (a key's hash and its line) to
+find keys repeated across the file, and the checked rows wait for the write pass in a temporary file.
 
 An imported case starts no internal target (those measure live work) and notifies nobody about
 steps that had passed before it arrived: each is claimed once at import, marked ``imported``,
@@ -396,7 +401,7 @@ class Importer:
                 self._write_in_parallel(self._spooled(spool, outcome), run, outcome, facts)
             else:
                 for number, (spooled, fresh, rows_seen) in enumerate(self._spooled(spool, outcome), start=1):
-                    self._collect(self._write_batch(fresh, spooled, run), spooled, run, outcome)
+                    self._collect(self._write_batch(fresh, spooled, run), outcome)
                     self._checkpoint(run, spooled.last_line)
                     self.progress("write", rows_seen, int(facts.size * rows_seen / max(outcome.rows, 1)))
                     if self.interrupt_after_batches is not None and number >= self.interrupt_after_batches:
@@ -461,7 +466,7 @@ class Importer:
                     return
                 if error is not None:
                     raise error
-                self._collect(written, spooled, run, outcome)
+                self._collect(written, outcome)
                 finished[number] = spooled
                 last = None
                 while state["next"] in finished:
@@ -523,7 +528,7 @@ class Importer:
         written.statements = counter.count
         return written
 
-    def _collect(self, written: _Written, spooled: _Spooled, run: ImportRun, outcome: Outcome) -> None:
+    def _collect(self, written: _Written, outcome: Outcome) -> None:
         self._report(outcome, written.bad)
         outcome.written += written.count
         outcome.batches += 1
