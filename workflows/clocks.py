@@ -87,9 +87,14 @@ def running(case: Complaint) -> list[ClockRule]:
 
 
 # --- deadlines: computed here only --------------------------------------------------------
+def first_response_deadline(sla: Sla, at: datetime) -> tuple[datetime, datetime | None]:
+    """The first-response clock started at ``at``: its deadline and its warning instant."""
+    due = at + timedelta(hours=sla.first_response_hours)
+    return due, calendars.warning_at(at, due, sla.warning_percent)
+
+
 def start_first_response(case: Complaint, sla: Sla, at: datetime) -> None:
-    case.first_response_due = at + timedelta(hours=sla.first_response_hours)
-    case.first_response_warn_at = calendars.warning_at(at, case.first_response_due, sla.warning_percent)
+    case.first_response_due, case.first_response_warn_at = first_response_deadline(sla, at)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,6 @@ from complaints.states import (
 )
 
 from .. import clocks
-from ..calendars import warning_at
 from ..models import SlaPolicy
 from ..policies import Sla
 from . import columns as c
@@ -397,8 +396,7 @@ def _deadlines(f: dict[str, Any], lookups: Lookups) -> None:
     f["resolution_window_days"] = sla.window_days
     f["calendar_gaps"] = ""
     if not final or f["first_responded_at"] is not None:
-        f["first_response_due"] = started + timedelta(hours=sla.first_response_hours)
-        f["first_response_warn_at"] = warning_at(started, f["first_response_due"], sla.warning_percent)
+        f["first_response_due"], f["first_response_warn_at"] = clocks.first_response_deadline(sla, started)
     if not final or f["resolved_at"] is not None:
         deadline = clocks.resolution_deadline(sla, started)
         f.update(deadline.as_fields())
