@@ -11,7 +11,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("APP_VAR_DIR", str(BASE_DIR / "var")))
@@ -200,6 +200,16 @@ ESCALATION_SWEEP_SECONDS = env_int("ESCALATION_SWEEP_SECONDS", 300)
 # Escalation e-mails: at most this many cases listed in one digest; the rest are counted and
 # linked to the filtered case list.
 ESCALATION_DIGEST_MAX_CASES = env_int("ESCALATION_DIGEST_MAX_CASES", 50)
+# Surge alerts (workflows/surges.py states the rule): a category's, cause's or product's cases
+# received in the last SURGE_WINDOW_HOURS hours against the same hours of each of the previous
+# SURGE_BASELINE_WEEKS weeks; a surge has at least SURGE_MIN_COUNT cases and more than the
+# baseline's mean plus SURGE_SIGMA standard deviations. Checked after intake and every
+# SURGE_SWEEP_SECONDS over every key.
+SURGE_WINDOW_HOURS = env_int("SURGE_WINDOW_HOURS", 24)
+SURGE_BASELINE_WEEKS = env_int("SURGE_BASELINE_WEEKS", 4)
+SURGE_SIGMA = env_float("SURGE_SIGMA", 3.0)
+SURGE_MIN_COUNT = env_int("SURGE_MIN_COUNT", 10)
+SURGE_SWEEP_SECONDS = env_int("SURGE_SWEEP_SECONDS", 300)
 
 # --- Access: client address, login lockout, API tokens (owned by access/) -------------
 # How many reverse proxies in front of the web processes append to X-Forwarded-For. 0 (the
@@ -290,6 +300,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "escalation-sweep": {
         "task": "workflows.tasks.escalation_sweep",
         "schedule": float(ESCALATION_SWEEP_SECONDS),
+    },
+    # Surges over every key (causes are set at resolution, and an intake's own check may be lost).
+    "surge-sweep": {
+        "task": "workflows.tasks.surge_sweep",
+        "schedule": float(SURGE_SWEEP_SECONDS),
     },
     # Runs every Monday at 07:00 local; the task itself acts only on period boundaries
     # (every other Monday counted from REPORT_FIRST_PERIOD_START).
