@@ -718,4 +718,10 @@ class ComplaintEvent(EventRecord):
         ordering = ["created_at", "id"]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
-        indexes = [models.Index(fields=["complaint", "created_at"], name="event_complaint_created")]
+        indexes = [
+            models.Index(fields=["complaint", "created_at"], name="event_complaint_created"),
+            # The report's reopen rate reads a period's resolutions (reports.figures.reopens).
+            models.Index(
+                fields=["created_at"], include=["complaint"], condition=Q(kind="resolve"), name="event_resolved"
+            ),
+        ]

@@ -30,29 +30,29 @@ from django.db.models import (
     Aggregate,
     Avg,
     Count,
-    DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, IsNull
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import OPEN_UNTIL, Complaint, Department
-from complaints.states import Channel, Closure
+from complaints.models import OPEN_UNTIL, Complaint, ComplaintEvent, Department
+from complaints.states import Channel, Closure, EventKind
 from complaints.states import ComplaintState as S
 
 from .models import ACTIVE_ACTION_STATES, ImprovementAction, ImprovementActionState
@@ -174,8 +174,8 @@ def intake(period: Period, cases: QuerySet[Complaint] | None = None) -> Intake:
 @figure(
     _("Received"),
     gettext_noop(
-        "Number of cases received in the period, by the time of receipt (received_at), "
-        "whatever their kind, channel or current state."
+        "Cases received in the period, counted on the day they reached the bank, whatever their "
+        "channel or state now."
     ),
 )
 def received(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
@@ -185,12 +185,9 @@ def received(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
 @figure(
     _("Of which imported"),
     gettext_noop(
-        "Of the cases received in the period (as above, by received_at), those brought in from an "
-        "earlier system by import_complaints (imported_at set), dated by their own time of receipt, "
-        "not by the day of the import. Every figure counts an imported case by its own dates, "
-        "exactly as a case logged here. An imported case that was already closed has a deadline only "
-        "for the clocks whose stop the earlier system recorded (a first response, a resolution): "
-        "where it recorded none, the case is left out of that clock's compliance, not counted late."
+        "Of those, the cases brought in from the bank's earlier system. They count by their own "
+        "dates, like any other case; a closed imported case is left out of a clock's compliance when "
+        "the earlier system did not record when that clock stopped."
     ),
 )
 def imported(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
@@ -200,10 +197,9 @@ def imported(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
 @figure(
     _("First response on time"),
     gettext_noop(
-        "Clock: first response (its window is the policy in force, above). Denominator: cases "
-        "whose first-response deadline (first_response_due) fell in the period, less those rejected or "
-        "withdrawn before that deadline without a response. Numerator: those of them whose first "
-        "response (first_responded_at) was at or before the deadline. Target: at least 90 %."
+        "Of the cases whose first-response deadline fell in the period (less those rejected or "
+        "withdrawn before it), the share answered by the deadline. Target: at least "
+        "%(first_response_target)s%%."
     ),
 )
 def first_response_on_time(period: Period, cases: QuerySet[Complaint] | None = None) -> Ratio:
@@ -216,11 +212,9 @@ def first_response_on_time(period: Period, cases: QuerySet[Complaint] | None = N
 @figure(
     _("Resolved within deadline"),
     gettext_noop(
-        "Clock: resolution (its window is the policy in force, above; moved by approved extensions and "
-        "pauses, restarted on reopening and new facts). Denominator: cases whose resolution deadline "
-        "(resolution_due) fell in the period, less those rejected or withdrawn before it without a "
-        "resolution. Numerator: those of them resolved (resolved_at) at or before the deadline. "
-        "Target: at least 98 %."
+        "Of the cases whose resolution deadline fell in the period (less those rejected or withdrawn "
+        "before it), the share resolved by the deadline. Approved extensions and pauses move a "
+        "deadline; reopening and new facts restart it. Target: at least %(resolution_target)s%%."
     ),
 )
 def resolved_on_time(period: Period, cases: QuerySet[Complaint] | None = None) -> Ratio:
@@ -239,10 +233,9 @@ class OpenCases:
 @figure(
     _("Open and overdue at period end"),
     gettext_noop(
-        "Open: cases received before the end of the period and not closed, rejected or withdrawn by "
-        "then (closed_at empty or later), including resolved cases awaiting the review call-back. "
-        "Overdue: open cases not resolved by the end of the period whose resolution deadline "
-        "(resolution_due) had passed by then."
+        "Open: cases received by the end of the period and not closed by then, resolved cases still "
+        "waiting for the call-back included. Overdue: the open cases not resolved by then whose "
+        "resolution deadline had passed."
     ),
 )
 def open_and_overdue(period: Period, cases: QuerySet[Complaint] | None = None) -> OpenCases:
@@ -284,9 +277,8 @@ def _median_duration(queryset: QuerySet[Complaint], end: str, start: str) -> tim
 @figure(
     _("Median time to first response"),
     gettext_noop(
-        "Over the cases first responded to in the period (first_responded_at): the median of the time "
-        "from receipt (received_at) to the first response; with an even number of cases, the mean of "
-        "the two middle values."
+        "Half of the cases answered in the period were answered faster than this, counted from "
+        "receipt."
     ),
 )
 def median_first_response(period: Period, cases: QuerySet[Complaint] | None = None) -> timedelta | None:
@@ -296,8 +288,8 @@ def median_first_response(period: Period, cases: QuerySet[Complaint] | None = No
 @figure(
     _("Median time to resolution"),
     gettext_noop(
-        "Over the cases resolved in the period (resolved_at): the median of the time from receipt "
-        "(received_at) to resolution; with an even number of cases, the mean of the two middle values."
+        "Half of the cases resolved in the period were resolved faster than this, counted from "
+        "receipt."
     ),
 )
 def median_resolution(period: Period, cases: QuerySet[Complaint] | None = None) -> timedelta | None:
@@ -322,11 +314,10 @@ def review(period: Period, cases: QuerySet[Complaint] | None = None) -> Review:
 @figure(
     _("Review coverage"),
     gettext_noop(
-        "Clock: review call-back (its window is the policy in force, above). Denominator: cases whose review "
-        "deadline (review_due) fell in the period. Numerator: those of them closed after the customer "
-        "was reached and accepted the outcome (closure 'accepted'). A case closed without call-back "
-        "because it has no phone number or e-mail address (closure 'no_contact') stays in the "
-        "denominator and is never in the numerator: the bank did not review it. Target: at least 95 %."
+        "Of the cases whose call-back deadline fell in the period, the share closed after the "
+        "customer was reached and accepted the outcome. Cases closed without a call-back because "
+        "there is no phone number or e-mail address stay in the count and lower it. Target: at least "
+        "%(review_target)s%%."
     ),
 )
 def review_coverage(period: Period, cases: QuerySet[Complaint] | None = None) -> Ratio:
@@ -336,9 +327,8 @@ def review_coverage(period: Period, cases: QuerySet[Complaint] | None = None) ->
 @figure(
     _("Of which without contact details"),
     gettext_noop(
-        "Of the review-coverage denominator (cases whose review deadline fell in the period), those "
-        "closed without call-back because the case has no phone number or e-mail address (closure "
-        "'no_contact', such as a regulator referral); printed beside review coverage, which they lower."
+        "Of those, the cases closed without a call-back because there was no phone number or e-mail "
+        "address (a regulator's referral, for example)."
     ),
 )
 def review_without_contact(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
@@ -354,8 +344,8 @@ class Satisfaction:
 @figure(
     _("Satisfaction"),
     gettext_noop(
-        "Over the cases closed in the period (closed_at) with a satisfaction score: the mean score "
-        "on the scale 1 (very dissatisfied) to 5 (very satisfied), and the number of scores."
+        "The average score customers gave, from 1 (very dissatisfied) to 5 (very satisfied), on the "
+        "cases closed in the period, and the number of scores."
     ),
 )
 def satisfaction(period: Period, cases: QuerySet[Complaint] | None = None) -> Satisfaction:
@@ -365,19 +355,55 @@ def satisfaction(period: Period, cases: QuerySet[Complaint] | None = None) -> Sa
     return Satisfaction(result["average"], result["count"])
 
 
+@dataclass(frozen=True)
+class Reopens:
+    rate: Ratio
+    still_open: int  # of the rate's numerator
+
+
+def reopens(period: Period, cases: QuerySet[Complaint] | None = None) -> Reopens:
+    """``reopen_rate`` and ``reopened_still_open`` in one aggregate over the resolutions recorded in
+    the case history (the partial index of resolve events), each case counted once.
+
+    A reopening clears the case's resolution time, so the case table alone cannot say which of
+    a period's resolutions were later undone: the history can.
+    """
+    reopened_later = ComplaintEvent.objects.filter(
+        complaint_id=OuterRef("complaint_id"), kind=EventKind.REOPEN, created_at__gt=OuterRef("created_at")
+    )
+    result = (
+        ComplaintEvent.objects.filter(
+            _within("created_at", period), kind=EventKind.RESOLVE, complaint_id__in=_cases(cases).values("pk")
+        )
+        .annotate(reopened=Exists(reopened_later))
+        .aggregate(
+            denominator=Count("complaint_id", distinct=True),
+            numerator=Count("complaint_id", distinct=True, filter=Q(reopened=True)),
+            still_open=Count("complaint_id", distinct=True, filter=Q(reopened=True, complaint__closed_at__isnull=True)),
+        )
+    )
+    return Reopens(Ratio(result["numerator"], result["denominator"]), result["still_open"])
+
+
 @figure(
     _("Reopen rate"),
     gettext_noop(
-        "Denominator: cases closed in the period (closed_at) after a resolution (closure 'accepted', "
-        "'unreachable' or 'no_contact', the last closed without call-back for want of a phone number or "
-        "e-mail address). Numerator: those of them reopened at least once (reopen_count of 1 or more)."
+        "Of the cases resolved in the period, the share whose customer did not accept the outcome, so "
+        "that the case was reopened afterwards (up to when this report was made); and how many of "
+        "those reopened cases are still open. An imported case counts from its first resolution "
+        "recorded here."
     ),
 )
 def reopen_rate(period: Period, cases: QuerySet[Complaint] | None = None) -> Ratio:
-    result = _cases(cases).filter(_within("closed_at", period)).exclude(closure="").aggregate(
-        denominator=_count(), numerator=_count(Q(reopen_count__gte=1))
-    )
-    return Ratio(result["numerator"], result["denominator"])
+    return reopens(period, cases).rate
+
+
+@figure(
+    _("Of which still open"),
+    gettext_noop("Of the reopened cases, those not closed yet when this report was made."),
+)
+def reopened_still_open(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
+    return reopens(period, cases).still_open
 
 
 # --- charts ---------------------------------------------------------------------------
@@ -390,8 +416,7 @@ class DailyIntake:
 @figure(
     _("Daily intake"),
     gettext_noop(
-        "For each local day of the period and of the previous period of the same length: the number "
-        "of cases received that day (received_at)."
+        "Cases received on each day of the period, beside the same day of the previous period."
     ),
 )
 def daily_intake(period: Period, cases: QuerySet[Complaint] | None = None) -> DailyIntake:
@@ -422,25 +447,35 @@ def trend_periods(period: Period, count: int = TREND_PERIODS) -> list[Period]:
     return periods
 
 
-@figure(
-    _("First-response compliance trend"),
-    gettext_noop(
-        "For the period and each of the five periods of the same length before it: first response on "
-        "time, as defined above."
-    ),
-)
-def first_response_trend(period: Period, cases: QuerySet[Complaint] | None = None) -> list[tuple[Period, Ratio]]:
+def _trend(period: Period, cases: QuerySet[Complaint] | None, deadline: str, cohort: Callable[[Period], Q], met: Q) -> list[tuple[Period, Ratio]]:
     periods = trend_periods(period)
     aggregates: dict[str, Any] = {}
     for index, each in enumerate(periods):
-        aggregates[f"d{index}"] = _count(_first_response_cohort(each))
-        aggregates[f"n{index}"] = _count(_first_response_cohort(each) & _first_response_met())
+        aggregates[f"d{index}"] = _count(cohort(each))
+        aggregates[f"n{index}"] = _count(cohort(each) & met)
     result = (
         _cases(cases)
-        .filter(first_response_due__gte=periods[0].starts_at, first_response_due__lt=period.ends_before)
+        .filter(**{f"{deadline}__gte": periods[0].starts_at, f"{deadline}__lt": period.ends_before})
         .aggregate(**aggregates)
     )
     return [(each, Ratio(result[f"n{i}"], result[f"d{i}"])) for i, each in enumerate(periods)]
+
+
+@figure(
+    _("Compliance trend"),
+    gettext_noop(
+        "First response on time and resolved within deadline, as above, for this period and the "
+        "%(trend_before)s periods of the same length before it. A period in which no deadline fell "
+        "is drawn as a gap, marked 'no cases'."
+    ),
+)
+def first_response_trend(period: Period, cases: QuerySet[Complaint] | None = None) -> list[tuple[Period, Ratio]]:
+    return _trend(period, cases, "first_response_due", _first_response_cohort, _first_response_met())
+
+
+def resolution_trend(period: Period, cases: QuerySet[Complaint] | None = None) -> list[tuple[Period, Ratio]]:
+    """Resolved within deadline for the trend's periods (the definition is the trend's, above)."""
+    return _trend(period, cases, "resolution_due", _resolution_cohort, _resolution_met())
 
 
 @dataclass(frozen=True)
@@ -464,8 +499,8 @@ def _pareto(rows: list[tuple[str, str, str, int]]) -> list[ParetoRow]:
 @figure(
     _("Pareto of root causes"),
     gettext_noop(
-        "Cases resolved in the period (resolved_at) counted by the root cause recorded at resolution, "
-        "largest first, with each cause's share and the cumulative share."
+        "Cases resolved in the period by the root cause found, largest first, with the running share: "
+        "the few causes at the top explain most of the complaints."
     ),
 )
 def cause_pareto(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ParetoRow]:
@@ -482,8 +517,7 @@ def cause_pareto(period: Period, cases: QuerySet[Complaint] | None = None) -> li
 @figure(
     _("Pareto of categories"),
     gettext_noop(
-        "Cases received in the period (received_at) counted by category, largest first, with each "
-        "category's share and the cumulative share."
+        "Cases received in the period by category, largest first, with the running share."
     ),
 )
 def category_pareto(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ParetoRow]:
@@ -512,9 +546,8 @@ class DepartmentRow:
 @figure(
     _("Departments"),
     gettext_noop(
-        "One row per department the cases are assigned to now (cases not yet routed under "
-        "'Unassigned'): received, first response on time, resolved within deadline, open and overdue "
-        "at period end, each as defined above."
+        "One row per department that holds the cases now (cases not yet routed under 'Unassigned'), "
+        "with the figures above."
     ),
 )
 def department_table(period: Period, cases: QuerySet[Complaint] | None = None) -> list[DepartmentRow]:
@@ -595,8 +628,8 @@ class ChannelRow:
 @figure(
     _("Channels"),
     gettext_noop(
-        "One row per channel of receipt: received, first response on time (as defined above) and the "
-        "mean satisfaction score of the cases closed in the period."
+        "One row per channel the cases came in by, with the first response on time and the average "
+        "satisfaction of the cases closed in the period."
     ),
 )
 def channel_table(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ChannelRow]:
@@ -644,10 +677,9 @@ class ClockRow:
 @figure(
     _("Compliance per clock"),
     gettext_noop(
-        "One row per clock: the regulator's first-response and resolution clocks (as defined above), "
-        "then each of the bank's internal targets. For a target: of the cases whose target deadline fell "
-        "in the period (a target restarted by reopening or new facts counts once per start), those whose "
-        "target stopped (first response, or resolution) at or before that deadline."
+        "The regulator's first-response and resolution clocks, then each of the bank's internal "
+        "targets: of the cases whose deadline on that clock fell in the period, the share that met "
+        "it. A target restarted by reopening or new facts counts once per start."
     ),
 )
 def clock_compliance(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ClockRow]:
@@ -679,9 +711,9 @@ class PausedTime:
 @figure(
     _("Paused resolution clocks"),
     gettext_noop(
-        "Of the cases resolved in the period, those whose resolution clock was paused (an appraisal, "
-        "mediation or the customer's documents), and the time paused in all; the deadline of each moved "
-        "by its paused time."
+        "Of the cases resolved in the period, those whose resolution clock was paused (for an "
+        "appraisal, a mediation, or the customer's documents), and the time paused in all; each "
+        "deadline moved by its paused time."
     ),
 )
 def paused_time(period: Period, cases: QuerySet[Complaint] | None = None) -> PausedTime:
@@ -780,10 +812,8 @@ class PoliciesInForce:
 @figure(
     _("Service-level policies in force"),
     gettext_noop(
-        "The policies' numbers at the end of the period, as the admin holds them and as they were edited "
-        "(each edit keeps the numbers before and after); policies with the same numbers are printed once. "
-        "Changes made during the period are listed with who made them: a case keeps the deadline computed "
-        "when its clock started."
+        "The service-level rules as they stood at the end of the period; changes made during it are "
+        "listed with who made them. A case keeps the deadline set when its clock started."
     ),
 )
 def policies_in_force(period: Period, cases: QuerySet[Complaint] | None = None) -> PoliciesInForce:
@@ -812,108 +842,259 @@ def policies_in_force(period: Period, cases: QuerySet[Complaint] | None = None) 
     return PoliciesInForce(terms, changes)
 
 
+# --- overdue and escalated cases ------------------------------------------------------------
+# How long a deadline had passed, in days: the bands of the overdue table (the last is open-ended).
+OVERDUE_BANDS_DAYS = (1, 7, 30)
+
+
 @dataclass(frozen=True)
-class CaseRow:
+class OverdueRow:
     reference: str
     received_at: datetime
-    age_days: int
     department: Name | None
-    escalation_level: int
-    overdue: bool
+    clock: str  # a registry clock's name: first_response, resolution or review
+    due: datetime
+    overdue_by: timedelta  # from the deadline to the end of the period
+
+    @property
+    def clock_label(self) -> str:
+        from workflows.clocks import CLOCKS
+
+        return str(CLOCKS[self.clock].label).capitalize()
+
+
+@dataclass(frozen=True)
+class OverdueClock:
+    clock: str
+    bands: tuple[int, ...]  # one count per band of OVERDUE_BANDS_DAYS, and one for longer
+
+    @property
+    def total(self) -> int:
+        return sum(self.bands)
+
+    @property
+    def label(self) -> str:
+        from workflows.clocks import CLOCKS
+
+        return str(CLOCKS[self.clock].label).capitalize()
 
 
 @dataclass
-class CaseList:
-    rows: list[CaseRow] = field(default_factory=list)
-    total: int = 0
+class OverdueAtEnd:
+    clocks: list[OverdueClock] = field(default_factory=list)
+    rows: list[OverdueRow] = field(default_factory=list)
+    total: int = 0  # (case, clock) pairs; a case overdue on two clocks is listed under both
+
+
+# Each clock's deadline column and the condition "overdue at ``moment``" among the cases open then.
+def _overdue_clocks(moment: datetime) -> dict[str, tuple[str, Q]]:
+    return {
+        "first_response": (
+            "first_response_due",
+            Q(first_response_due__lt=moment) & (Q(first_responded_at__isnull=True) | Q(first_responded_at__gte=moment)),
+        ),
+        "resolution": ("resolution_due", Q(resolution_due__lt=moment) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))),
+        "review": ("review_due", Q(review_due__lt=moment, resolved_at__lt=moment)),
+    }
 
 
 @figure(
-    _("Overdue and escalated cases"),
+    _("Overdue at period end"),
     gettext_noop(
-        "Cases open at period end that were overdue then or are escalated now (escalation level 1 or "
-        "more), oldest first, with their age in whole days from receipt to the end of the period. "
-        "At most 100 are listed; the total is always given."
+        "Cases still open at the end of the period whose deadline had already passed then, per clock "
+        "(first response, resolution, review call-back) and by how long it had passed. A case late on "
+        "two clocks is listed under both. The longest overdue come first; at most %(case_list_limit)s "
+        "are listed, the total is always given."
     ),
 )
-def overdue_and_escalated(period: Period, cases: QuerySet[Complaint] | None = None) -> CaseList:
+def overdue_at_end(period: Period, cases: QuerySet[Complaint] | None = None) -> OverdueAtEnd:
     moment = period.ends_before
-    # Two steps, so that PostgreSQL reads the table for the listed rows only: the oldest ids and
-    # the total from the covering index of open cases, then those rows.
-    first = list(
-        _cases(cases)
-        .filter(_open_at(moment) & (_overdue_at(moment) | Q(escalation_level__gte=1)))
-        .annotate(total=Window(_count()), received=ExpressionWrapper(F("received_at") + Value(timedelta(0)), output_field=DateTimeField()))
-        # Ordered by an expression rather than the indexed column: otherwise PostgreSQL may walk
-        # the whole received_at index for the LIMIT; the window count sees every matching row anyway.
-        .order_by("received", "id")
-        .values_list("id", "total")[:CASE_LIST_LIMIT]
-    )
-    position = {pk: index for index, (pk, _total) in enumerate(first)}
-    rows = sorted(
-        Complaint.objects.filter(pk__in=position).values_list(
-            "id",
-            "reference",
-            "received_at",
-            "department__code",
-            "department__name_en",
-            "department__name_zh",
-            "escalation_level",
-            "resolution_due",
-            "resolved_at",
-        ),
-        key=lambda row: position[row[0]],
-    )
-    result = CaseList(total=first[0][1] if first else 0)
-    for _pk, reference, received_at, code, name_en, name_zh, level, resolution_due, resolved_at in rows:
-        overdue = resolution_due is not None and resolution_due < moment and (resolved_at is None or resolved_at >= moment)
+    open_then = _cases(cases).filter(_open_at(moment))
+    clocks = _overdue_clocks(moment)
+    # One aggregate: a count per clock and band, over the index of cases open at the moment.
+    aggregates: dict[str, Count] = {}
+    edges = [moment - timedelta(days=days) for days in OVERDUE_BANDS_DAYS]
+    for name, (column, overdue) in clocks.items():
+        bounds = [moment, *edges, None]
+        for index in range(len(bounds) - 1):
+            band = Q(**{f"{column}__lt": bounds[index]})
+            if bounds[index + 1] is not None:
+                band &= Q(**{f"{column}__gte": bounds[index + 1]})
+            aggregates[f"{name}_{index}"] = _count(overdue & band)
+    counts = open_then.aggregate(**aggregates)
+    result = OverdueAtEnd()
+    for name in clocks:
+        bands = tuple(counts[f"{name}_{index}"] for index in range(len(OVERDUE_BANDS_DAYS) + 1))
+        result.clocks.append(OverdueClock(name, bands))
+    result.total = sum(clock.total for clock in result.clocks)
+    # The listed rows: the earliest deadlines of each clock, merged here, then those cases' details.
+    candidates: list[tuple[datetime, int, str]] = []
+    for name, (column, overdue) in clocks.items():
+        candidates += [
+            (due, pk, name)
+            for pk, due in open_then.filter(overdue).order_by(column, "id").values_list("id", column)[:CASE_LIST_LIMIT]
+        ]
+    listed = sorted(candidates)[:CASE_LIST_LIMIT]
+    details = {
+        pk: rest
+        for pk, *rest in Complaint.objects.filter(pk__in={pk for _due, pk, _name in listed}).values_list(
+            "id", "reference", "received_at", "department__code", "department__name_en", "department__name_zh"
+        )
+    }
+    for due, pk, name in listed:
+        reference, received_at, code, name_en, name_zh = details[pk]
         result.rows.append(
-            CaseRow(
-                reference=reference,
-                received_at=received_at,
-                age_days=(moment - received_at).days,
-                department=Name(name_en, name_zh) if code else None,
-                escalation_level=level,
-                overdue=overdue,
-            )
+            OverdueRow(reference, received_at, Name(name_en, name_zh) if code else None, name, due, moment - due)
         )
     return result
 
 
 @dataclass(frozen=True)
-class SurgeRow:
+class EscalatedRow:
+    reference: str
+    department: Name | None
+    clock: str
+    level: int  # the highest level the case reached on this clock during the period
+    escalated_at: datetime  # when it reached that level
+
+    @property
+    def clock_label(self) -> str:
+        from workflows.clocks import CLOCKS
+
+        return str(CLOCKS[self.clock].label).capitalize()
+
+    @property
+    def level_label(self) -> str:
+        from workflows.models import EscalationLevel
+
+        return str(EscalationLevel(self.level).label)
+
+
+@dataclass
+class EscalatedInPeriod:
+    levels: dict[int, int] = field(default_factory=dict)  # level -> cases whose highest level reached was it
+    rows: list[EscalatedRow] = field(default_factory=list)
+    total: int = 0  # (case, clock) pairs
+
+
+@figure(
+    _("Escalated during the period"),
+    gettext_noop(
+        "Cases that climbed the escalation ladder during the period: the highest level each reached "
+        "on each clock, and when. Level 1 (warning): most of the window gone, the handler and the "
+        "department told; level 2 (overdue): the deadline passed, the department's owners told; level 3: "
+        "well past it, the supervisors told. Steps recorded when history was imported are "
+        "left out. Highest level first; at most %(case_list_limit)s are listed, the total is always given."
+    ),
+)
+def escalated_in_period(period: Period, cases: QuerySet[Complaint] | None = None) -> EscalatedInPeriod:
+    from workflows.models import Escalation
+
+    steps = (
+        Escalation.objects.filter(_within("created_at", period), complaint_id__in=_cases(cases).values("pk"))
+        .exclude(notify_batch="imported")
+        .values("complaint_id", "clock")
+        .annotate(level=Max("level"), escalated_at=Max("created_at"))
+        .order_by("-level", "escalated_at", "complaint_id", "clock")
+    )
+    every = list(steps.values_list("complaint_id", "clock", "level", "escalated_at"))
+    result = EscalatedInPeriod(total=len(every))
+    for _pk, _clock, level, _at in every:
+        result.levels[level] = result.levels.get(level, 0) + 1
+    listed = every[:CASE_LIST_LIMIT]
+    details = {
+        pk: rest
+        for pk, *rest in Complaint.objects.filter(pk__in={row[0] for row in listed}).values_list(
+            "id", "reference", "department__code", "department__name_en", "department__name_zh"
+        )
+    }
+    for pk, clock, level, at in listed:
+        reference, code, name_en, name_zh = details[pk]
+        result.rows.append(EscalatedRow(reference, Name(name_en, name_zh) if code else None, clock, level, at))
+    return result
+
+
+# --- category changes and surges ------------------------------------------------------------
+@dataclass(frozen=True)
+class CategoryChange:
     code: str
     name: Name
     current: int
     previous: int
 
+    @property
+    def change(self) -> int:
+        return self.current - self.previous
 
-@figure(
-    _("Surges"),
-    gettext_noop(
-        "Categories whose number of cases received in the period is at least the larger of "
-        "REPORT_SURGE_MIN_COUNT (5) and REPORT_SURGE_FACTOR (2) times the number received in the "
-        "previous period of the same length."
-    ),
-)
-def surges(period: Period, cases: QuerySet[Complaint] | None = None) -> list[SurgeRow]:
+
+def category_changes(period: Period, cases: QuerySet[Complaint] | None = None) -> list[CategoryChange]:
+    """Cases received per category in the period and in the previous one, in one aggregate over
+    the received_at covering index (which holds the category); the largest now first."""
     previous = period.previous()
-    current_q, previous_q = _within("received_at", period), _within("received_at", previous)
     rows = (
         _cases(cases)
         .filter(received_at__gte=previous.starts_at, received_at__lt=period.ends_before)
         .values_list("category__code", "category__name_en", "category__name_zh")
-        .annotate(current=_count(current_q), previous=_count(previous_q))
-        .filter(
-            current__gte=Greatest(
-                Value(settings.REPORT_SURGE_MIN_COUNT),
-                F("previous") * Value(settings.REPORT_SURGE_FACTOR),
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(current=_count(_within("received_at", period)), previous=_count(_within("received_at", previous)))
         .order_by("-current", "category__code")
     )
-    return [SurgeRow(code, Name(en, zh), current, prev) for code, en, zh, current, prev in rows]
+    return [CategoryChange(code, Name(en, zh), current, before) for code, en, zh, current, before in rows]
+
+
+@figure(
+    _("Surges"),
+    gettext_noop(
+        "Categories with at least %(surge_min_count)s cases received in the period and at least "
+        "%(surge_factor)s times as many as in the previous period."
+    ),
+)
+def surges(period: Period, cases: QuerySet[Complaint] | None = None, *, changes: list[CategoryChange] | None = None) -> list[CategoryChange]:
+    """``changes`` (``category_changes`` of the same period and cases) spares the query."""
+    changes = category_changes(period, cases) if changes is None else changes
+    return [
+        row
+        for row in changes
+        if row.current >= max(settings.REPORT_SURGE_MIN_COUNT, settings.REPORT_SURGE_FACTOR * row.previous)
+    ]
+
+
+@dataclass(frozen=True)
+class SurgeAlertRow:
+    dimension: str  # category, cause or product
+    label: Name
+    detected_at: datetime
+    peak_count: int
+    baseline_mean: float
+    threshold: float
+    cases: int  # linked cases (those of the department, in a department's report)
+    state: str
+    closed_at: datetime | None
+    close_note: str
+
+    @property
+    def dimension_label(self) -> str:
+        from workflows.models import SurgeDimension
+
+        return str(SurgeDimension(self.dimension).label)
+
+    @property
+    def state_label(self) -> str:
+        from workflows.models import SurgeAlertState
+
+        return str(SurgeAlertState(self.state).label)
+
+
+@figure(
+    _("Surge alerts"),
+    gettext_noop(
+        "Alerts raised during the period, as cases came in, when a category, root cause or product had "
+        "more cases in %(alert_window_hours)s hours than %(alert_sigma)s standard deviations above the "
+        "same hours of the previous %(alert_weeks)s weeks, and at least %(alert_min_count)s; with the "
+        "supervisor's note when closed."
+    ),
+)
+def surge_alerts(period: Period, cases: QuerySet[Complaint] | None = None) -> list[SurgeAlertRow]:
+    return []
 
 
 # --- improvement actions ------------------------------------------------------------------
@@ -980,13 +1161,14 @@ _ACTION_FIELDS = (
 @figure(
     _("Open improvement actions"),
     gettext_noop(
-        "Improvement actions created before the end of the period that are open or in progress now, "
-        "by due date; overdue when the due date is on or before the last day of the period."
+        "Improvement actions raised by the end of the period that are open or in progress now, by due "
+        "date; overdue when due by the last day of the period."
     ),
 )
-def actions_open(period: Period) -> list[ActionRow]:
+def actions_open(period: Period, *, department: Department | None = None) -> list[ActionRow]:
+    actions = ImprovementAction.objects.all() if department is None else ImprovementAction.objects.filter(owner_department=department)
     rows = (
-        ImprovementAction.objects.filter(state__in=ACTIVE_ACTION_STATES, created_at__lt=period.ends_before)
+        actions.filter(state__in=ACTIVE_ACTION_STATES, created_at__lt=period.ends_before)
         .order_by("due_date", "id")
         .values(*_ACTION_FIELDS)
     )
@@ -996,12 +1178,14 @@ def actions_open(period: Period) -> list[ActionRow]:
 @figure(
     _("Improvement actions done"),
     gettext_noop(
-        "Improvement actions marked done in the period (done_at). Before: cases received in the 14 days "
-        "before the action started (started_at) that match its target root cause and/or category. "
-        "After: matching cases received in the period. An action works when After is below Before."
+        "Improvement actions finished in the period. Before: cases of the action's root cause and/or "
+        "category received in the 14 days before work started. After: such cases received in the "
+        "period. An action worked when After is below Before."
     ),
 )
-def actions_done(period: Period, cases: QuerySet[Complaint] | None = None) -> list[ActionRow]:
+def actions_done(
+    period: Period, cases: QuerySet[Complaint] | None = None, *, department: Department | None = None
+) -> list[ActionRow]:
     def target_volume(start: Any, end: Any) -> Coalesce:
         matching = (
             _cases(cases)
@@ -1014,8 +1198,9 @@ def actions_done(period: Period, cases: QuerySet[Complaint] | None = None) -> li
         )
         return Coalesce(Subquery(matching, output_field=IntegerField()), Value(0))
 
+    actions = ImprovementAction.objects.all() if department is None else ImprovementAction.objects.filter(owner_department=department)
     rows = (
-        ImprovementAction.objects.filter(_within("done_at", period))
+        actions.filter(_within("done_at", period))
         .annotate(
             before=target_volume(OuterRef("started_at") - timedelta(days=PERIOD_DAYS), OuterRef("started_at")),
             after=target_volume(period.starts_at, period.ends_before),

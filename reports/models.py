@@ -22,11 +22,16 @@ def report_upload_to(report: Report, filename: str) -> str:
 
 
 class Report(models.Model):
-    """One rendered biweekly report: a period (local dates, inclusive) in one language."""
+    """One rendered biweekly report: a period (local dates, inclusive) in one language, for the
+    whole bank or for one department (the cases that department holds)."""
 
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    # Null: the whole bank's report.
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="reports", verbose_name=_("department")
+    )
     file = models.FileField(_("PDF file"), upload_to=report_upload_to, max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
@@ -49,12 +54,24 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         constraints = [
-            models.UniqueConstraint(fields=["period_start", "period_end", "language"], name="report_unique_period_language"),
+            # One report per period, language and scope; NULL is not equal to NULL in a unique
+            # constraint, so the whole bank's reports have a partial constraint of their own.
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "language"],
+                condition=Q(department__isnull=True),
+                name="report_unique_period_language",
+            ),
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "language", "department"],
+                condition=Q(department__isnull=False),
+                name="report_unique_department_period_language",
+            ),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="report_period_ordered"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d} ({self.language})"
+        scope = f" {self.department.code}" if self.department_id is not None and self.department else ""
+        return f"{self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}{scope} ({self.language})"
 
     @property
     def generated_by_label(self) -> str:
@@ -62,7 +79,45 @@ class Report(models.Model):
 
     @property
     def filename(self) -> str:
-        return f"report-{self.period_start:%Y%m%d}-{self.period_end:%Y%m%d}-{self.language}.pdf"
+        scope = f"-{self.department.code}" if self.department_id is not None and self.department else ""
+        return f"report-{self.period_start:%Y%m%d}-{self.period_end:%Y%m%d}{scope}-{self.language}.pdf"
+
+
+class GenerationState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Generating")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ReportGeneration(models.Model):
+    """A report someone asked for in the admin, from the request to the finished PDF, so that the
+    admin can show its progress and the result without a manual refresh."""
+
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=GenerationState.choices, default=GenerationState.QUEUED)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("report"))
+    # The error's type only: a message could quote data.
+    error = models.CharField(_("error"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("report generation")
+        verbose_name_plural = _("report generations")
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d} ({self.language}): {self.state}"
 
 
 class ImprovementActionState(models.TextChoices):

@@ -23,6 +23,7 @@ from complaints import roles
 from complaints.models import Category, Cause, Department
 from workflows.services import CaseChanged, TransitionForbidden, TransitionNotPossible
 
+from .data import ReportData
 from .models import ImprovementAction, ImprovementActionEvent, Report
 from .periods import Period
 
@@ -31,30 +32,41 @@ logger = logging.getLogger(__name__)
 
 # --- reports ------------------------------------------------------------------------------
 def report_generate(
-    *, period: Period, language: str, actor=None, notify: bool = False, now: datetime | None = None
+    *,
+    period: Period,
+    language: str,
+    department: Department | None = None,
+    actor=None,
+    notify: bool = False,
+    now: datetime | None = None,
+    data: ReportData | None = None,
 ) -> Report:
-    """Compute the figures, render the PDF and store it as the report for ``period`` and ``language``.
+    """Compute the figures, render the PDF and store it as the report for ``period``, ``language``
+    and ``department`` (None: the whole bank).
 
-    An existing report for the same period and language is replaced (its file too).
-    ``actor=None`` means the system. With ``notify``, the PDF is mailed to supervisors by a
-    task enqueued when the transaction commits.
+    An existing report for the same period, language and scope is replaced (its file too).
+    ``actor=None`` means the system. With ``notify``, the PDF is mailed to its readers (the
+    supervisors for the whole bank's report, the department's owners for a department's) who
+    read ``language``, by a task enqueued when the transaction commits. ``data`` is figures
+    already collected for the same period and scope (several languages share them).
     """
     from . import rendering
     from .data import collect
 
     now = now or timezone.now()
-    data = collect(period, now=now)
+    if data is None:
+        data = collect(period, department=department, now=now)
     pdf = rendering.render_pdf(data, language=language)
     digest = hashlib.sha256(pdf.content).hexdigest()
     with transaction.atomic():
         report = (
             Report.objects.select_for_update()
-            .filter(period_start=period.start, period_end=period.end, language=language)
+            .filter(period_start=period.start, period_end=period.end, language=language, department=department)
             .first()
         )
         old_file = report.file.name if report is not None and report.file else ""
         if report is None:
-            report = Report(period_start=period.start, period_end=period.end, language=language)
+            report = Report(period_start=period.start, period_end=period.end, language=language, department=department)
         report.sha256 = digest
         report.size = len(pdf.content)
         report.page_count = pdf.page_count
