@@ -187,8 +187,10 @@ INTAKE_RECEIVED_AT_HORIZON_DAYS = env_int("INTAKE_RECEIVED_AT_HORIZON_DAYS", 109
 # The regulator's rules a fresh database starts from: cn (PBOC, the default), uk (FCA DISP) or
 # us (CFPB); see workflows/rule_sets.py. Afterwards the policies are edited in the admin.
 COMPLAINT_RULES = env_str("COMPLAINT_RULES", "cn")
-# The bank's name, printed on reports and e-mails.
+# The bank's name, printed on reports and e-mails: BANK_NAME in English, BANK_NAME_ZH in Chinese
+# (the demo bank's Chinese name by default; otherwise the English name, when none is given).
 BANK_NAME = env_str("BANK_NAME", "Demo Bank")
+BANK_NAME_ZH = env_str("BANK_NAME_ZH", "演示银行" if BANK_NAME == "Demo Bank" else BANK_NAME)
 # Absolute base URL used for links in e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Reports: first day of the first biweekly period (a Monday), surge thresholds.
