@@ -1,5 +1,5 @@
-"""API tokens: only a digest of each key is stored; a token expires, may be rotated or revoked,
-and dies with the password it was issued under."""
+"""API tokens (only a digest of each key is stored; a token expires, may be rotated or revoked,
+and dies with the password it was issued under), and each user's preferences (their language)."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -40,3 +40,34 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_prefix}… ({self.user_id})"
+
+
+class UserPreference(models.Model):
+    """What one person chose for themselves; for now the language they read.
+
+    ``language`` is a code of ``settings.LANGUAGES``, or empty for "the site's language"
+    (``access.preferences.language_of`` says which language that is, and also falls back to it
+    for a code the site no longer offers). A user without a row has chosen nothing.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference", verbose_name=_("user")
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_(
+            "The language of this person's escalation e-mails, report mails and reports, and of the "
+            "admin's pages; empty means the site's language."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("language preference")
+        verbose_name_plural = _("language preferences")
+
+    def __str__(self) -> str:
+        return str(self.get_language_display()) if self.language else str(_("the site's language"))

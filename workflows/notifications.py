@@ -34,6 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from access.preferences import language_of, languages_of
 from complaints import roles
 from complaints.masking import mask_phone
 from complaints.models import Complaint, Department
@@ -91,8 +92,8 @@ class Recipient:
 
 
 def recipient_language(user=None) -> str:
-    """The language a recipient reads; the site's language until users have a preference."""
-    return settings.LANGUAGE_CODE
+    """The language a recipient reads: the user's preference, else (and for an address) the site's."""
+    return language_of(user)
 
 
 def case_link(complaint_id: int) -> str:
@@ -150,7 +151,7 @@ def group_by_recipient(escalations: list[Escalation]) -> list[Recipient]:
                 email=address,
                 user_id=user.pk if user is not None else None,
                 name=(user.get_full_name() or user.get_username()) if user is not None else "",
-                language=recipient_language(user),
+                language="",  # set below, for every recipient with one query
             )
             by_address[address.lower()] = recipient
         recipient.add(escalation, department)
@@ -176,6 +177,9 @@ def group_by_recipient(escalations: list[Escalation]) -> list[Recipient]:
                 add(escalation, department, user=user)
         if department.notification_email:
             add(escalation, department, email=department.notification_email)
+    languages = languages_of(r.user_id for r in by_address.values() if r.user_id is not None)
+    for recipient in by_address.values():
+        recipient.language = languages[recipient.user_id] if recipient.user_id is not None else recipient_language()
     return sorted(by_address.values(), key=lambda r: r.email.lower())
 
 

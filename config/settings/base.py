@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's own language, unless the switcher chose one (access/middleware.py).
+    "access.middleware.UserLanguageMiddleware",
     # request.user.is_verified(), then the desk's two-factor gate (desk/two_factor.py).
     "django_otp.middleware.OTPMiddleware",
     "desk.two_factor.TwoFactorMiddleware",
