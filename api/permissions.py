@@ -22,10 +22,11 @@ class MayLogCases(BasePermission):
         return roles.is_cs_staff(user) or roles.is_supervisor(user) or roles.is_channel_system(user)
 
 
-class IsSupervisor(BasePermission):
-    """Supervisors (and superusers) only: the improvement reports."""
+class ReadsReports(BasePermission):
+    """Supervisors, who read every report, and department owners, who read their departments'
+    (``reports.selectors.report_list_for_user`` says which)."""
 
-    message = _("Only supervisors may read reports.")
+    message = _("Only supervisors and department owners may read reports.")
 
     def has_permission(self, request, view) -> bool:
-        return roles.is_supervisor(request.user)
+        return roles.is_supervisor(request.user) or bool(roles.owned_department_ids(request.user))

@@ -1,4 +1,7 @@
-"""REST API of the reports: ``GET /api/v1/reports/`` and ``GET /api/v1/reports/{id}/pdf/`` (supervisors only).
+"""REST API of the reports: ``GET /api/v1/reports/`` and ``GET /api/v1/reports/{id}/pdf/``.
+
+Supervisors read every report, department owners their departments' (``reports.selectors``);
+another department's report looks missing.
 
 ``config/urls.py`` mounts these under ``api/v1/reports/``, ahead of the case API, whose
 catch-all answers every other path under ``api/v1/`` with a JSON 404.
@@ -20,8 +23,9 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from reports.models import Report
+from reports.selectors import report_list_for_user
 
-from .permissions import IsSupervisor
+from .permissions import ReadsReports
 from .views import READ_ERRORS, errors
 
 
@@ -29,6 +33,9 @@ class ReportSerializer(serializers.ModelSerializer):
     """A stored biweekly report; the PDF itself is at ``pdf``."""
 
     generated_by = serializers.CharField(source="generated_by_label", read_only=True, help_text="Username, or system.")
+    department: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="The department's code; null for the whole bank's report."
+    )
     pdf = serializers.SerializerMethodField()
 
     class Meta:
@@ -38,6 +45,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "period_start",
             "period_end",
             "language",
+            "department",
             "sha256",
             "size",
             "page_count",
@@ -53,13 +61,13 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportListView(APIView):
-    """Every stored report, newest period first."""
+    """The stored reports the user may read, newest period first."""
 
-    permission_classes = [IsAuthenticated, IsSupervisor]
+    permission_classes = [IsAuthenticated, ReadsReports]
 
     @extend_schema(operation_id="reports_list", responses={200: ReportSerializer(many=True), **errors(*READ_ERRORS)})
     def get(self, request: Request) -> Response:
-        reports = Report.objects.select_related("generated_by").order_by("-period_start", "language")
+        reports = report_list_for_user(request.user).order_by("-period_start", "department__code", "language")
         return Response(ReportSerializer(reports, many=True, context={"request": request}).data)
 
 
@@ -78,7 +86,7 @@ class PdfRenderer(BaseRenderer):
 class ReportPdfView(APIView):
     """One report's PDF file."""
 
-    permission_classes = [IsAuthenticated, IsSupervisor]
+    permission_classes = [IsAuthenticated, ReadsReports]
     renderer_classes = [JSONRenderer, PdfRenderer]
 
     @extend_schema(
@@ -91,7 +99,7 @@ class ReportPdfView(APIView):
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, *READ_ERRORS)},
     )
     def get(self, request: Request, pk: int) -> FileResponse:
-        report = Report.objects.filter(pk=pk).first()
+        report = report_list_for_user(request.user).filter(pk=pk).first()
         name = report.file.name if report is not None else None  # an empty FileField has no name (falsy)
         if report is None or not name or not report.file.storage.exists(name):
             raise NotFound(_("No such report."))

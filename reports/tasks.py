@@ -17,64 +17,124 @@ from django.db import IntegrityError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from access.preferences import languages_of
 from complaints import roles
+from complaints.models import Department
 
 from . import services
-from .models import Report
+from .data import bank_name, collect
+from .models import GenerationState, Report, ReportGeneration
 from .periods import Period, is_period_boundary, period_ending_before
 
 logger = logging.getLogger(__name__)
 
 
 def mail_language() -> str:
-    """The language of the PDF mailed to supervisors: the site's default language."""
+    """The site's default language: of a PDF nobody chose a language for."""
     codes = [code for code, _name in settings.LANGUAGES]
     return settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in codes else codes[0]
 
 
-@shared_task
-def generate_biweekly_report() -> list[int]:
-    """Run by beat every Monday at 07:00 local; acts only on period boundaries.
+def readers(department: Department | None):
+    """Who reads a report: the active supervisors for the whole bank's, the department's active
+    owners for a department's; only those with an e-mail address."""
+    User = get_user_model()
+    if department is None:
+        users = User.objects.filter(is_active=True, groups__name=roles.SUPERVISOR)
+    else:
+        users = User.objects.filter(is_active=True, owned_departments=department)
+    return users.exclude(email="").distinct()
 
-    On a boundary it generates the 14 days just ended in every language (unless the system
-    already did), and the report in the mail language is mailed to supervisors on commit.
-    Returns the ids of the period's reports (empty when today is not a boundary).
-    """
-    today = timezone.localdate()
-    if not is_period_boundary(today):
-        return []
-    period = period_ending_before(today)
-    ids = []
-    for language, _name in settings.LANGUAGES:
+
+def reader_addresses(department: Department | None) -> dict[str, list[str]]:
+    """The readers' addresses by the language each reads (``access.preferences``), one query each."""
+    users = list(readers(department).only("pk", "email"))
+    languages = languages_of(users)
+    by_language: dict[str, set[str]] = {}
+    for user in users:
+        by_language.setdefault(languages[user.pk], set()).add(user.email)
+    return {language: sorted(addresses) for language, addresses in by_language.items()}
+
+
+def _generate_scope(period: Period, department: Department | None, languages: list[str]) -> list[int]:
+    """The system's reports of ``period`` for one scope in ``languages``, the figures collected once;
+    each mailed on commit to the readers of its language. A report the system already made stays."""
+    ids, data = [], None
+    for language in languages:
         existing = Report.objects.filter(
-            period_start=period.start, period_end=period.end, language=language, generated_by__isnull=True
+            period_start=period.start, period_end=period.end, language=language, department=department, generated_by__isnull=True
         ).first()
         if existing is not None:
             ids.append(existing.pk)
             continue
+        if data is None:
+            data = collect(period, department=department)
         try:
             report = services.report_generate(
-                period=period, language=language, actor=None, notify=language == mail_language()
+                period=period, language=language, department=department, actor=None, notify=True, data=data
             )
         except IntegrityError:
             # Another worker generated it at the same moment; its row stands.
-            logger.info("report %s (%s) was generated concurrently", period, language)
+            logger.info("report %s %s (%s) was generated concurrently", period, department, language)
             continue
         ids.append(report.pk)
     return ids
 
 
 @shared_task
-def generate_report(start: str, end: str, language: str, user_id: int | None = None) -> int:
-    """Generate (or regenerate) the report of a chosen period on demand; no mail is sent."""
+def generate_biweekly_report() -> list[int]:
+    """Run by beat every Monday at 07:00 local; acts only on period boundaries.
+
+    On a boundary it generates the 14 days just ended: the whole bank's report in every
+    language, and each department's report (the cases it holds) for its owners, in each
+    language its owners read. Each report is mailed, on commit, to its readers who read its
+    language. Returns the ids of the period's reports (empty when today is not a boundary).
+    """
+    today = timezone.localdate()
+    if not is_period_boundary(today):
+        return []
+    period = period_ending_before(today)
+    ids = _generate_scope(period, None, [code for code, _name in settings.LANGUAGES])
+    for department in Department.objects.filter(owners__is_active=True).distinct().order_by("code"):
+        languages = sorted(reader_addresses(department)) or [mail_language()]
+        ids += _generate_scope(period, department, languages)
+    return ids
+
+
+def _generation_update(generation_id: int | None, **fields) -> None:
+    if generation_id is not None:
+        ReportGeneration.objects.filter(pk=generation_id).update(**fields)
+
+
+@shared_task
+def generate_report(
+    start: str,
+    end: str,
+    language: str,
+    user_id: int | None = None,
+    department_id: int | None = None,
+    generation_id: int | None = None,
+) -> int:
+    """Generate (or regenerate) the report of a chosen period on demand; no mail is sent.
+
+    ``generation_id`` is the admin's ``ReportGeneration`` row, moved to running, then done
+    (with the report) or failed (with the error's type), so the admin can show it.
+    """
     user = get_user_model().objects.filter(pk=user_id).first() if user_id is not None else None
+    department = Department.objects.filter(pk=department_id).first() if department_id is not None else None
     period = Period(date.fromisoformat(start), date.fromisoformat(end))
-    return services.report_generate(period=period, language=language, actor=user).pk
+    _generation_update(generation_id, state=GenerationState.RUNNING, started_at=timezone.now())
+    try:
+        report = services.report_generate(period=period, language=language, department=department, actor=user)
+    except Exception as error:
+        _generation_update(generation_id, state=GenerationState.FAILED, finished_at=timezone.now(), error=type(error).__name__[:200])
+        raise
+    _generation_update(generation_id, state=GenerationState.DONE, finished_at=timezone.now(), report=report)
+    return report.pk
 
 
 def supervisor_addresses() -> list[str]:
-    users = get_user_model().objects.filter(is_active=True, groups__name=roles.SUPERVISOR).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
+    return sorted(set(readers(None).values_list("email", flat=True)))
 
 
 @shared_task(
@@ -84,26 +144,30 @@ def supervisor_addresses() -> list[str]:
     max_retries=8,
 )
 def email_report(self, report_id: int) -> bool:
-    """Mail a report's PDF to every active supervisor, at most once (claimed by ``emailed_at``)."""
-    report = Report.objects.filter(pk=report_id).first()
+    """Mail a report's PDF to its readers who read its language, at most once (claimed by ``emailed_at``)."""
+    report = Report.objects.select_related("department").filter(pk=report_id).first()
     if report is None:
         return False
     claimed = Report.objects.filter(pk=report_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
     if not claimed:
         return False
-    recipients = supervisor_addresses()
+    recipients = reader_addresses(report.department).get(report.language, [])
     if not recipients:
-        logger.info("report %s: no supervisor has an e-mail address", report)
+        logger.info("report %s: no reader of %s has an e-mail address", report, report.language)
         return False
     try:
         with translation.override(report.language):
-            subject = _("%(bank)s biweekly improvement report %(start)s – %(end)s") % {
-                "bank": settings.BANK_NAME,
-                "start": f"{report.period_start:%Y-%m-%d}",
-                "end": f"{report.period_end:%Y-%m-%d}",
-            }
+            bank = str(bank_name())
+            values = {"bank": bank, "start": f"{report.period_start:%Y-%m-%d}", "end": f"{report.period_end:%Y-%m-%d}"}
+            if report.department is not None:
+                subject = _("%(bank)s biweekly improvement report for %(department)s %(start)s – %(end)s") % {
+                    **values,
+                    "department": report.department.name,
+                }
+            else:
+                subject = _("%(bank)s biweekly improvement report %(start)s – %(end)s") % values
             body = _("The biweekly improvement report is attached (SHA-256 %(sha)s).") % {"sha": report.sha256}
-        message = EmailMessage(subject=subject, body=body, to=recipients)
+        message = EmailMessage(subject=subject, body=body, to=recipients, headers={"Content-Language": report.language})
         with report.file.open("rb") as handle:
             message.attach(report.filename, handle.read(), "application/pdf")
         message.send()
@@ -111,5 +175,5 @@ def email_report(self, report_id: int) -> bool:
         # Release the claim so that the retry (or the next run) can send it.
         Report.objects.filter(pk=report_id).update(emailed_at=None)
         raise
-    logger.info("report %s mailed to %d supervisors", report, len(recipients))
+    logger.info("report %s mailed to %d readers", report, len(recipients))
     return True
