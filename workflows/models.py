@@ -545,3 +545,107 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({timezone.localtime(self.started_at):%Y-%m-%d %H:%M})"
+
+
+# --- surge alerts (workflows.surges) -------------------------------------------------------
+class SurgeDimension(models.TextChoices):
+    CATEGORY = "category", _("Category")
+    CAUSE = "cause", _("Root cause")
+    PRODUCT = "product", _("Product")
+
+
+class SurgeAlertState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class SurgeAlert(models.Model):
+    """One surge of one category, cause or product: detected once, grown while it lasts, closed by a supervisor.
+
+    ``workflows.surges`` states the rule and writes every row. At most one alert per key is
+    open (the partial unique constraint), so checks racing on the same surge make one alert.
+    The numbers of the first detection stay as they were (``current_count``, the baseline and
+    the threshold); later detections raise ``peak_count``, move ``last_seen_at`` and link the
+    cases of their window. A closed alert is never changed again.
+    """
+
+    dimension = models.CharField(_("dimension"), max_length=10, choices=SurgeDimension.choices)
+    # A category's or cause's code; a product's text as the cases carry it.
+    key = models.CharField(_("key"), max_length=200)
+    label_en = models.CharField(_("name (English)"), max_length=200)
+    label_zh = models.CharField(_("name (Simplified Chinese)"), max_length=200)
+    window_hours = models.PositiveSmallIntegerField(_("window (hours)"))
+    detected_at = models.DateTimeField(_("detected at"))
+    last_seen_at = models.DateTimeField(_("last seen at"))
+    current_count = models.PositiveIntegerField(_("cases when detected"))
+    peak_count = models.PositiveIntegerField(_("most cases in a window"))
+    # The same hours of each earlier week, the most recent week first.
+    baseline_counts = models.JSONField(_("baseline counts"), default=list)
+    baseline_mean = models.FloatField(_("baseline mean"))
+    baseline_sd = models.FloatField(_("baseline standard deviation"))
+    sigma = models.FloatField(_("standard deviations above the mean"))
+    min_count = models.PositiveIntegerField(_("minimum cases"))
+    threshold = models.FloatField(_("threshold"))
+    state = models.CharField(_("state"), max_length=10, choices=SurgeAlertState.choices, default=SurgeAlertState.OPEN)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("closed by")
+    )
+    close_note = models.TextField(_("closing note"), blank=True)
+    # Set once every supervisor's e-mail about the alert has gone (each one is claimed in the notification log).
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    cases = models.ManyToManyField(
+        "complaints.Complaint", through="SurgeAlertCase", related_name="surge_alerts", verbose_name=_("cases")
+    )
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        verbose_name = _("surge alert")
+        verbose_name_plural = _("surge alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "key"], condition=Q(state="open"), name="surgealert_one_open_per_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open", closed_at__isnull=True) | Q(state="closed", closed_at__isnull=False),
+                name="surgealert_closed_at_when_closed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["detected_at"], name="surgealert_detected"),
+            # The quiet rule: the last closed alert of a key.
+            models.Index(
+                fields=["dimension", "key", "last_seen_at"], condition=Q(state="closed"), name="surgealert_closed_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_dimension_display()}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        """The key's name in the active language."""
+        return self.label_in(translation.get_language() or "")
+
+    def label_in(self, language: str) -> str:
+        """The key's name in ``language``."""
+        return self.label_zh if language.startswith("zh") and self.label_zh else self.label_en
+
+
+class SurgeAlertCase(models.Model):
+    """One case linked to a surge alert: a case in the window of a detection, linked once."""
+
+    alert = models.ForeignKey(SurgeAlert, on_delete=models.PROTECT, related_name="links", verbose_name=_("surge alert"))
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, related_name="+", verbose_name=_("case")
+    )
+    linked_at = models.DateTimeField(_("linked at"))
+
+    class Meta:
+        ordering = ["alert", "complaint"]
+        verbose_name = _("case of a surge alert")
+        verbose_name_plural = _("cases of surge alerts")
+        constraints = [models.UniqueConstraint(fields=["alert", "complaint"], name="surgealertcase_unique_case")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} / {self.complaint_id}"

@@ -37,7 +37,7 @@ from complaints.models import (
 )
 from complaints.states import OPEN_STATES, Channel, ContactMethod, EventKind, Kind, Outcome, PauseReason
 
-from . import clocks, escalation, policies, targets
+from . import clocks, escalation, policies, surges, targets
 from .models import SlaPolicy
 
 logger = logging.getLogger(__name__)
@@ -488,6 +488,7 @@ def complaint_create(
                 event.complaint = complaint
             _insert(events, alias=alias)
             targets.start_at_intake(complaint)
+            surges.enqueue_check_after_intake(complaint, using=alias)
     except IntegrityError:
         if external_id:
             existing = _logged_before(channel=channel, external_id=external_id)

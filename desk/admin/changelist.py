@@ -35,6 +35,7 @@ from complaints.models import Complaint, Department
 from complaints.states import ComplaintState, ExtensionStatus, Kind
 from workflows.clocks import CLOCKS
 from workflows.imports import export
+from workflows.models import SurgeAlert, SurgeAlertCase
 
 from ..badges import deadline_badge
 from .base import CaseAdminBase
@@ -165,6 +166,37 @@ class DueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SurgeFilter(admin.SimpleListFilter):
+    """The cases linked to one surge alert (``?surge=<alert id>``, the alert's e-mail links here).
+
+    Shown only while it is applied: there is nothing to choose from, the alert is the choice.
+    """
+
+    title = _("surge alert")
+    parameter_name = "surge"
+
+    def alert_id(self) -> int | None:
+        """The alert asked for; None for a value that cannot be an alert's id."""
+        value = self.value() or ""
+        return int(value) if value.isascii() and value.isdecimal() and len(value) <= 18 else None
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value:
+            return []
+        alert_id = self.alert_id()
+        alert = SurgeAlert.objects.filter(pk=alert_id).first() if alert_id is not None else None
+        return [(value, str(alert) if alert is not None else gettext("no such surge alert"))]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        alert_id = self.alert_id()
+        if alert_id is None:
+            return queryset.none()
+        return queryset.filter(pk__in=SurgeAlertCase.objects.filter(alert_id=alert_id).values("complaint_id"))
+
+
 class ScopedDepartmentFilter(admin.RelatedFieldListFilter):
     """Offers only the departments whose cases the user can see."""
 
@@ -249,6 +281,7 @@ class CaseListMixin(CaseAdminBase):
         PendingExtensionFilter,
         AssigneeFilter,
         UnroutedFilter,
+        SurgeFilter,
         "kind",
         "channel",
         ("department", ScopedDepartmentFilter),
