@@ -1094,7 +1094,35 @@ class SurgeAlertRow:
     ),
 )
 def surge_alerts(period: Period, cases: QuerySet[Complaint] | None = None) -> list[SurgeAlertRow]:
-    return []
+    from workflows.models import SurgeAlertCase
+    from workflows.surges import alerts_between
+
+    linked = (
+        SurgeAlertCase.objects.filter(alert_id=OuterRef("pk"), complaint_id__in=_cases(cases).values("pk"))
+        .values(group=Value(1))
+        .annotate(count=_count())
+        .values("count")
+    )
+    alerts = alerts_between(period.starts_at, period.ends_before).annotate(
+        linked=Coalesce(Subquery(linked, output_field=IntegerField()), Value(0))
+    )
+    if cases is not None:  # a department's report: the alerts about its cases
+        alerts = alerts.filter(linked__gt=0)
+    return [
+        SurgeAlertRow(
+            alert.dimension,
+            Name(alert.label_en, alert.label_zh),
+            alert.detected_at,
+            alert.peak_count,
+            alert.baseline_mean,
+            alert.threshold,
+            alert.linked,
+            alert.state,
+            alert.closed_at,
+            alert.close_note,
+        )
+        for alert in alerts
+    ]
 
 
 # --- improvement actions ------------------------------------------------------------------
