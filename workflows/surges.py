@@ -449,11 +449,16 @@ _intake_checks_due: dict[tuple[int, str], float] = {}
 def enqueue_check_after_intake(complaint: Complaint, *, using: str | None = None) -> None:
     """After the intake's transaction commits, enqueue a check of the case's keys (module docstring).
 
-    Costs the request one ``on_commit`` registration; no query.
+    Costs the request one ``on_commit`` registration; no query. ``robust``: a broker that cannot
+    be reached is logged, and never turns the committed intake into an error (the sweep checks
+    the key later).
     """
-    transaction.on_commit(
-        partial(_schedule_intake_check, complaint.pk, (complaint.category_id, complaint.product)), using=using
-    )
+    complaint_id, key = complaint.pk, (complaint.category_id, complaint.product)
+
+    def schedule() -> None:  # a function, not a partial: Django logs a robust callback's __qualname__
+        _schedule_intake_check(complaint_id, key)
+
+    transaction.on_commit(schedule, using=using, robust=True)
 
 
 def _schedule_intake_check(complaint_id: int, key: tuple[int, str]) -> None:

@@ -485,3 +485,18 @@ def test_other_roles_see_no_surge_alerts(client, world, mortgages, role):
     assert client.post(reverse("admin:workflows_surgealert_close", args=[alert.pk]), {"note": "x"}).status_code == 403
     alert.refresh_from_db()
     assert alert.state == "open"
+
+
+def test_a_broker_that_cannot_be_reached_does_not_fail_the_committed_intake(
+    world, mortgages, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.check_surges_for_case, "apply_async", unreachable)
+    # Callbacks run as a commit runs them: a robust one's error is logged, not raised.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        case = factories.create_case(world, category=mortgages)
+    assert callbacks
+    assert Complaint.objects.filter(pk=case.pk).exists()
+    assert "broker down" in caplog.text
