@@ -17,7 +17,9 @@ class DeskSite(admin.AdminSite):
         return super().has_permission(request) and not two_factor.second_factor_pending(request)
 
     def get_urls(self):
-        return two_factor.urls(self) + super().get_urls()
+        from .admin import dashboard as live_dashboard  # here: desk.admin registers its models with this site
+
+        return two_factor.urls(self) + live_dashboard.urls(self) + super().get_urls()
 
     def index(self, request, extra_context=None):
         """The work queues of the user's roles (counts linking to the filtered case list), and the models."""

@@ -214,6 +214,10 @@ SURGE_BASELINE_WEEKS = env_int("SURGE_BASELINE_WEEKS", 4)
 SURGE_SIGMA = env_float("SURGE_SIGMA", 3.0)
 SURGE_MIN_COUNT = env_int("SURGE_MIN_COUNT", 10)
 SURGE_SWEEP_SECONDS = env_int("SURGE_SWEEP_SECONDS", 300)
+# The admin's live dashboard (reports/live.py): beat refreshes the current period's figures of the
+# whole bank and of each department with an owner every DASHBOARD_REFRESH_SECONDS, and a page
+# asks for new figures of any period whose snapshot is older than that.
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 300)
 
 # --- Access: client address, login lockout, API tokens (owned by access/) -------------
 # How many reverse proxies in front of the web processes append to X-Forwarded-For. 0 (the
@@ -309,6 +313,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "surge-sweep": {
         "task": "workflows.tasks.surge_sweep",
         "schedule": float(SURGE_SWEEP_SECONDS),
+    },
+    # The live dashboard's snapshots of the current period (reports/live.py).
+    "dashboard-refresh": {
+        "task": "reports.live.refresh_dashboard",
+        "schedule": float(DASHBOARD_REFRESH_SECONDS),
     },
     # Runs every Monday at 07:00 local; the task itself acts only on period boundaries
     # (every other Monday counted from REPORT_FIRST_PERIOD_START).

@@ -9,6 +9,15 @@ DEBUG = True
 # overridable, to try the production behaviour locally).
 ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", False)
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", True)
+# One cache for the web, worker and beat processes: the live dashboard's snapshots are stored
+# by the worker and read by the web (reports/live.py). Files need no server and no table.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
 
 
 if CELERY_BROKER_URL == "filesystem://":

@@ -15,4 +15,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = False
 LANGUAGE_CODE = "en"
+# Per process; tests that read the live dashboard's snapshots clear it themselves.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,23 +1,35 @@
 """The index page's work queues: counts per role equal independent queries, stay in scope, cost
-a constant number of queries, and each links to a case list of exactly the counted cases."""
+a constant number of queries, and each links to a case list of exactly the counted cases.
+
+The live dashboard (below): its figures are ``collect``'s for the same period and scope, read
+from the snapshot the refresh task stores; a missing snapshot is asked for and the page says so;
+owners see only their departments', supervisors every scope, anybody else nothing."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from complaints import queues
 from complaints.models import Complaint
 from complaints.states import OPEN_STATES, UNRESOLVED_STATES
 from complaints.states import ComplaintState as S
 from desk import dashboard
+from desk.admin import dashboard as dashboard_admin
+from reports import live, rendering
+from reports.data import collect
+from reports.periods import Period
+from reports.templatetags.report_format import ratio
 from tests import factories
 from workflows import services
 
@@ -247,3 +259,304 @@ def test_due_today_follows_the_banks_local_date(world):
         _set(case, first_response_due=datetime(2026, 3, 9, 15, 59, tzinfo=ZoneInfo("UTC")))  # 23:59 on the 9th
         assert _counts(User.objects.get(pk=world.owner.pk))["due_today"] == 0
     assert timezone.is_aware(queues.local_day_bounds(NOW)[0])
+
+
+# --- the live dashboard (desk/admin/dashboard.py, reports/live.py) -------------------------------
+# The current period on NOW (2026-03-10), counted from REPORT_FIRST_PERIOD_START 2026-01-05: 2 March
+# to today.
+CURRENT = Period(date(2026, 3, 2), date(2026, 3, 10))
+EARLIER = Period(date(2026, 2, 16), date(2026, 3, 1))
+DASHBOARD = "admin:reports_dashboard"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Snapshots live in the cache; every test starts without any."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def figures_world(world, settings, frozen):
+    """A few cases of each department over the current and the earlier period, through the services."""
+    settings.REPORT_FIRST_PERIOD_START = date(2026, 1, 5)
+    for department in (world.retail, world.cards):
+        for days_ago in (1, 3, 9, 12):
+            factories.case_in_state(world, S.CLOSED, department=department, now=NOW - timedelta(days=days_ago))
+        factories.case_in_state(world, S.IN_PROGRESS, department=department, now=NOW - timedelta(days=5))
+    factories.create_case(world, received_at=NOW - timedelta(hours=3))  # unrouted
+    return world
+
+
+def _without_time(data):
+    return replace(data, generated_at=None)
+
+
+def _dashboard(client, user, **params):
+    client.force_login(user)
+    return client.get(reverse(DASHBOARD), params)
+
+
+def test_the_current_period_runs_from_its_first_day_to_today(settings):
+    settings.REPORT_FIRST_PERIOD_START = date(2026, 1, 5)
+    assert live.current_period(date(2026, 3, 10)) == CURRENT
+    assert live.current_period(date(2026, 3, 2)) == Period(date(2026, 3, 2), date(2026, 3, 2))  # a boundary
+    assert live.current_period(date(2026, 3, 1)) == EARLIER
+    assert live.current_period(date(2025, 12, 30)) == Period(date(2025, 12, 22), date(2025, 12, 30))  # before the first
+
+
+def test_the_refresh_task_stores_what_collect_returns(figures_world):
+    world = figures_world
+    stored = live.refresh_dashboard(EARLIER.start.isoformat(), EARLIER.end.isoformat(), world.cards.pk)
+    assert stored == 1
+    snapshot = live.snapshot(EARLIER, world.cards.pk)
+    assert snapshot is not None and snapshot.computed_at == NOW
+    assert _without_time(snapshot.data) == _without_time(collect(EARLIER, department=world.cards))
+    assert live.snapshot(EARLIER, None) is None  # the whole bank's is another snapshot
+    # The charts are drawn in every language, each from the same data.
+    assert set(snapshot.charts) == {"en", "zh-hans"}
+    with translation.override("zh-hans"):
+        assert snapshot.charts["zh-hans"] == rendering.chart_svgs(snapshot.data)
+
+
+def test_beat_refreshes_the_current_period_of_the_bank_and_of_each_department_with_an_owner(figures_world):
+    world = figures_world
+    nobody = factories.DepartmentFactory(code="audit")  # no owner: not refreshed by beat
+    assert live.refresh_dashboard() == 3
+    for department in (None, world.retail, world.cards):
+        snapshot = live.snapshot(CURRENT, department.pk if department else None)
+        assert snapshot is not None
+        assert _without_time(snapshot.data) == _without_time(collect(CURRENT, department=department))
+    assert live.snapshot(CURRENT, nobody.pk) is None
+
+
+def test_beat_runs_the_refresh_every_few_minutes(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["dashboard-refresh"]
+    assert entry["task"] == live.refresh_dashboard.name == "reports.live.refresh_dashboard"
+    assert entry["schedule"] == float(settings.DASHBOARD_REFRESH_SECONDS) == 300.0
+
+
+def test_a_refresh_for_a_department_gone_stores_nothing(figures_world):
+    assert live.refresh_dashboard(CURRENT.start.isoformat(), CURRENT.end.isoformat(), 99999) == 0
+
+
+def test_the_dashboards_figures_are_collects_figures(client, figures_world):
+    world = figures_world
+    live.refresh_dashboard(CURRENT.start.isoformat(), CURRENT.end.isoformat(), None)
+    response = _dashboard(client, world.supervisor)
+    assert response.status_code == 200
+    collected = collect(CURRENT)
+    context = response.context
+    assert context["period"] == CURRENT and context["is_current"]
+    assert _without_time(context["data"]) == _without_time(collected)
+    assert context["headlines"] == rendering.headline_rows(collected)
+    assert context["summary"] == rendering.summary_sentences(collected)
+    assert context["definitions"] == rendering.definition_texts(collected)
+    html = response.content.decode()
+    # What the page prints is what the data says: every headline, department and channel row.
+    for row in rendering.headline_rows(collected):
+        assert f'<th scope="row">{escape(row["label"])}</th>' in html
+        assert f'<td class="num">{escape(row["current"])}' in html
+        assert f'<td class="num">{escape(row["previous"])}' in html
+    assert {row["status"] for row in rendering.headline_rows(collected)} & {"met", "missed"}
+    for department in collected.departments:
+        assert f'<td class="num">{department.received}</td><td class="num">{escape(ratio(department.first_response))}</td>' in html
+    for channel in collected.channels:
+        assert f'<th scope="row">{escape(channel.label)}</th><td class="num">{channel.received}</td>' in html
+    for clock in collected.overdue.clocks:
+        assert "".join(f'<td class="num">{count}</td>' for count in clock.bands) in html
+    assert f'<td class="num total">{collected.escalated.total}</td>' in html
+    assert len(context["charts"]) >= 3 and all(chart["src"].startswith("data:image/svg+xml;base64,") for chart in context["charts"])
+    for sentence in rendering.summary_sentences(collected):
+        assert f"<li>{escape(sentence)}</li>" in html
+    assert "Figures as of 10:00" in html
+    assert 'data-pending="false"' in html
+
+
+def test_the_dashboard_in_chinese_uses_the_charts_drawn_in_chinese(client, figures_world):
+    live.refresh_dashboard(CURRENT.start.isoformat(), CURRENT.end.isoformat(), None)
+    client.force_login(figures_world.supervisor)
+    response = client.get(reverse(DASHBOARD), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    snapshot = live.snapshot(CURRENT, None)
+    assert snapshot is not None
+    daily = next(chart for chart in response.context["charts"] if chart["key"] == "daily_intake")
+    assert daily["src"] == dashboard_admin._data_uri(snapshot.charts["zh-hans"]["daily_intake"])
+    with translation.override("zh-hans"):
+        assert response.context["headlines"] == rendering.headline_rows(snapshot.data)
+
+
+def test_a_missing_snapshot_is_asked_for_once_and_the_page_says_so(client, figures_world, django_capture_on_commit_callbacks, monkeypatch):
+    asked = []
+    monkeypatch.setattr(live.refresh_dashboard, "delay", lambda *args: asked.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _dashboard(client, figures_world.supervisor)
+    assert response.status_code == 200 and response.context["snapshot"] is None
+    assert asked == [(CURRENT.start.isoformat(), CURRENT.end.isoformat(), None)]
+    html = response.content.decode()
+    assert "The figures of this period are being computed" in html
+    assert 'data-pending="true"' in html
+    assert "desk/live_dashboard.js" in html
+    status = client.get(response.context["status_url"]).json()
+    assert status == {"computed_at": None, "pending": True}
+
+    # Opening it again while the first request is under way asks for nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        _dashboard(client, figures_world.supervisor)
+    assert len(asked) == 1
+
+    # The worker stores it: the status says so, and the page shows the figures.
+    live.refresh_dashboard(*asked[0])
+    status = client.get(response.context["status_url"]).json()
+    assert datetime.fromisoformat(status["computed_at"]) == NOW and status["pending"] is False
+    response = _dashboard(client, figures_world.supervisor)
+    assert response.context["snapshot"] is not None and not response.context["pending"]
+    assert "being computed" not in response.content.decode()
+
+
+def test_a_stale_snapshot_is_shown_with_its_time_while_a_new_one_is_asked_for(
+    client, figures_world, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.DASHBOARD_REFRESH_SECONDS = 300
+    asked = []
+    monkeypatch.setattr(live.refresh_dashboard, "delay", lambda *args: asked.append(args))
+    live.refresh_dashboard(EARLIER.start.isoformat(), EARLIER.end.isoformat(), None)
+    with time_machine.travel(NOW + timedelta(minutes=4), tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = _dashboard(client, figures_world.supervisor, start="2026-02-16", end="2026-03-01")
+    assert response.context["snapshot"] is not None and asked == []  # fresh enough
+    with time_machine.travel(NOW + timedelta(minutes=6), tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = _dashboard(client, figures_world.supervisor, start="2026-02-16", end="2026-03-01")
+    assert response.context["snapshot"] is not None and response.context["pending"]
+    assert asked == [("2026-02-16", "2026-03-01", None)]
+    html = response.content.decode()
+    assert "Figures as of 10:00" in html and "Newer figures are being computed" in html
+
+
+def test_the_refresh_button_asks_for_a_new_snapshot(client, figures_world, monkeypatch, django_capture_on_commit_callbacks):
+    world = figures_world
+    asked = []
+    monkeypatch.setattr(live.refresh_dashboard, "delay", lambda *args: asked.append(args))
+    client.force_login(world.owner)
+    url = reverse("admin:reports_dashboard_refresh")
+    assert client.get(url, {"department": world.retail.pk}).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"department": world.retail.pk, "start": "2026-02-16", "end": "2026-03-01"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse(DASHBOARD) + f"?department={world.retail.pk}&start=2026-02-16&end=2026-03-01"
+    assert asked == [("2026-02-16", "2026-03-01", world.retail.pk)]
+    # Another department's refresh looks missing.
+    assert client.post(url, {"department": world.cards.pk, "start": "2026-02-16", "end": "2026-03-01"}).status_code == 404
+
+
+def test_an_owner_sees_their_department_only(client, figures_world):
+    world = figures_world
+    live.refresh_dashboard(CURRENT.start.isoformat(), CURRENT.end.isoformat(), world.retail.pk)
+    response = _dashboard(client, world.owner)
+    assert response.status_code == 200
+    assert response.context["scope"].department == world.retail
+    assert [scope.department for scope in response.context["scopes"]] == [world.retail]
+    assert _without_time(response.context["data"]) == _without_time(collect(CURRENT, department=world.retail))
+    assert [row.code for row in response.context["data"].departments] == ["retail"]
+    assert 'name="department"' in response.content.decode() and "<select" not in response.content.decode()
+    for other in ({"department": world.cards.pk}, {"department": ""}, {"department": "x"}):
+        assert _dashboard(client, world.owner, **other).status_code == 404
+    assert client.get(reverse("admin:reports_dashboard_status"), {"department": world.cards.pk, "start": "2026-03-02", "end": "2026-03-10"}).status_code == 404
+
+
+def test_an_owner_of_two_departments_chooses_between_them(client, figures_world):
+    world = figures_world
+    world.cards.owners.add(world.owner)
+    response = _dashboard(client, world.owner, department=world.cards.pk)
+    assert response.status_code == 200 and response.context["scope"].department == world.cards
+    assert [scope.department for scope in response.context["scopes"]] == [world.cards, world.retail]
+    assert "<select" in response.content.decode()
+
+
+def test_a_supervisor_sees_the_whole_bank_and_chooses_any_department(client, figures_world):
+    world = figures_world
+    live.refresh_dashboard(CURRENT.start.isoformat(), CURRENT.end.isoformat(), None)
+    response = _dashboard(client, world.supervisor)
+    assert response.context["scope"].department is None
+    assert [scope.department for scope in response.context["scopes"]] == [None, world.cards, world.retail]
+    html = response.content.decode()
+    # The departments table links each department to its own dashboard for the same period.
+    assert f'href="{reverse(DASHBOARD)}?department={world.retail.pk}"' in html
+    response = _dashboard(client, world.supervisor, department=world.cards.pk)
+    assert response.context["scope"].department == world.cards
+
+
+@pytest.mark.parametrize("role", ["cs", "member", "outsider"])
+def test_anybody_else_is_refused(client, figures_world, role):
+    assert _dashboard(client, getattr(figures_world, role)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"start": "2026-03-05", "end": "2026-03-01"}, "Last day (included)", "The period must end on or after its first day."),
+        ({"start": "2026-03-01", "end": "2026-03-11"}, "Last day (included)", "The last day cannot be after today."),
+        ({"start": "2025-01-01", "end": "2026-03-01"}, "First day", "A period is at most 366 days long."),
+        ({"start": "yesterday", "end": "2026-03-01"}, "First day", "Enter a valid date."),
+        ({"end": "2026-03-01"}, "First day", "This field is required."),
+    ],
+)
+def test_a_wrong_period_is_refused_naming_the_field(client, figures_world, params, field, message, monkeypatch):
+    monkeypatch.setattr(live.refresh_dashboard, "delay", lambda *args: pytest.fail("nothing to compute"))
+    response = _dashboard(client, figures_world.supervisor, **params)
+    assert response.status_code == 200
+    assert response.context["period"] is None and "snapshot" not in response.context
+    assert f"<li>{escape(field)}: {escape(message)}</li>" in response.content.decode()
+
+
+def test_a_chosen_period_is_shown_with_a_link_back_to_the_current_one(client, figures_world):
+    live.refresh_dashboard(EARLIER.start.isoformat(), EARLIER.end.isoformat(), None)
+    response = _dashboard(client, figures_world.supervisor, start="2026-02-16", end="2026-03-01", department="")
+    assert response.context["period"] == EARLIER and not response.context["is_current"]
+    assert _without_time(response.context["data"]) == _without_time(collect(EARLIER))
+    html = response.content.decode()
+    assert "Period 2026-02-16 – 2026-03-01 (14 days)" in html
+    assert f'href="{reverse(DASHBOARD)}?department="' in html  # this period so far
+
+
+def test_the_dashboard_answers_from_the_cache_without_reading_cases(client, figures_world):
+    live.refresh_dashboard(CURRENT.start.isoformat(), CURRENT.end.isoformat(), None)
+    client.force_login(figures_world.supervisor)
+    client.get(reverse(DASHBOARD))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(DASHBOARD)).status_code == 200
+    assert not [q["sql"] for q in queries if "complaints_complaint" in q["sql"] and "surge" not in q["sql"]]
+
+
+def test_the_index_links_supervisors_and_owners_to_the_live_figures(client, figures_world):
+    url = reverse(DASHBOARD)
+    for role, linked in (("supervisor", True), ("owner", True), ("cs", False), ("member", False)):
+        client.force_login(getattr(figures_world, role))
+        html = client.get(reverse("admin:index")).content.decode()
+        assert (f'href="{url}"' in html) is linked, role
+
+
+def test_a_lost_request_is_asked_for_again_by_the_pages_poll(client, figures_world, monkeypatch, django_capture_on_commit_callbacks):
+    asked = []
+    monkeypatch.setattr(live.refresh_dashboard, "delay", lambda *args: asked.append(args))
+    client.force_login(figures_world.supervisor)
+    status_url = reverse("admin:reports_dashboard_status") + "?department=&start=2026-03-02&end=2026-03-10"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(status_url).json() == {"computed_at": None, "pending": True}
+        assert client.get(status_url).json() == {"computed_at": None, "pending": True}
+    assert len(asked) == 1
+    # The message was lost: once the request has lapsed, the next poll asks again.
+    with time_machine.travel(NOW + timedelta(seconds=live.PENDING_SECONDS + 1), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.get(status_url).json() == {"computed_at": None, "pending": True}
+    assert len(asked) == 2
+
+
+def test_a_broker_that_cannot_be_reached_is_no_error_on_the_page(client, figures_world, monkeypatch, django_capture_on_commit_callbacks, caplog):
+    def unreachable(*args):
+        raise ConnectionRefusedError("no broker")
+
+    monkeypatch.setattr(live.refresh_dashboard, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _dashboard(client, figures_world.supervisor)
+    assert response.status_code == 200 and response.context["pending"]
+    assert "ConnectionRefusedError" in caplog.text
