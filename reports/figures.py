@@ -1099,6 +1099,7 @@ def surge_alerts(period: Period, cases: QuerySet[Complaint] | None = None) -> li
 
     linked = (
         SurgeAlertCase.objects.filter(alert_id=OuterRef("pk"), complaint_id__in=_cases(cases).values("pk"))
+        .order_by()
         .values(group=Value(1))
         .annotate(count=_count())
         .values("count")

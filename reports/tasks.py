@@ -23,6 +23,7 @@ from complaints.models import Department
 
 from . import services
 from .data import bank_name, collect
+from .live import refresh_dashboard  # noqa: F401  (registers the dashboard's task with the worker)
 from .models import GenerationState, Report, ReportGeneration
 from .periods import Period, is_period_boundary, period_ending_before
 
