@@ -146,14 +146,15 @@ def _collect(period: Period, *, department: Department | None, now: datetime | N
     # Figures that share one aggregate (f.intake, f.review, f.reopens) are read once per period.
     intake, intake_before = f.intake(period, cases), f.intake(previous, cases)
     review, review_before = f.review(period, cases), f.review(previous, cases)
-    reopens, reopens_before = f.reopens(period, cases), f.reopens(previous, cases)
+    now = now or timezone.now()
+    reopens, reopens_before = f.reopens(period, cases, now=now), f.reopens(previous, cases, now=now)
     changes = f.category_changes(period, cases)
     return ReportData(
         bank_name=bank_name(),
         scope=scope,
         period=period,
         previous_period=previous,
-        generated_at=now or timezone.now(),
+        generated_at=now,
         received=Headline("received", intake.received, intake_before.received),
         imported=Headline("imported", intake.imported, intake_before.imported),
         first_response=_both("first_response_on_time", f.first_response_on_time, period, cases, f.FIRST_RESPONSE_TARGET),

@@ -36,7 +36,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -361,13 +360,16 @@ class Reopens:
     still_open: int  # of the rate's numerator
 
 
-def reopens(period: Period, cases: QuerySet[Complaint] | None = None) -> Reopens:
+def reopens(period: Period, cases: QuerySet[Complaint] | None = None, *, now: datetime | None = None) -> Reopens:
     """``reopen_rate`` and ``reopened_still_open`` in one aggregate over the resolutions recorded in
     the case history (the partial index of resolve events), each case counted once.
 
     A reopening clears the case's resolution time, so the case table alone cannot say which of
-    a period's resolutions were later undone: the history can.
+    a period's resolutions were later undone: the history can. "Still open" is "open at ``now``"
+    (the report's generation), read from the index of open cases, not the case table.
     """
+    now = now or timezone.now()
+    open_now = _cases(cases).filter(_open_at(now)).values("pk")
     reopened_later = ComplaintEvent.objects.filter(
         complaint_id=OuterRef("complaint_id"), kind=EventKind.REOPEN, created_at__gt=OuterRef("created_at")
     )
@@ -379,7 +381,7 @@ def reopens(period: Period, cases: QuerySet[Complaint] | None = None) -> Reopens
         .aggregate(
             denominator=Count("complaint_id", distinct=True),
             numerator=Count("complaint_id", distinct=True, filter=Q(reopened=True)),
-            still_open=Count("complaint_id", distinct=True, filter=Q(reopened=True, complaint__closed_at__isnull=True)),
+            still_open=Count("complaint_id", distinct=True, filter=Q(reopened=True, complaint_id__in=open_now)),
         )
     )
     return Reopens(Ratio(result["numerator"], result["denominator"]), result["still_open"])
@@ -911,15 +913,19 @@ def overdue_at_end(period: Period, cases: QuerySet[Complaint] | None = None) -> 
     moment = period.ends_before
     open_then = _cases(cases).filter(_open_at(moment))
     clocks = _overdue_clocks(moment)
-    # One aggregate: a count per clock and band, over the index of cases open at the moment.
+    # One aggregate: a count per clock and band, over the index of cases open at the moment. A
+    # band holds the deadlines passed by at least its lower edge and less than its upper one
+    # (exactly 1 day late is "1 to 7 days").
     aggregates: dict[str, Count] = {}
     edges = [moment - timedelta(days=days) for days in OVERDUE_BANDS_DAYS]
     for name, (column, overdue) in clocks.items():
-        bounds = [moment, *edges, None]
-        for index in range(len(bounds) - 1):
-            band = Q(**{f"{column}__lt": bounds[index]})
-            if bounds[index + 1] is not None:
-                band &= Q(**{f"{column}__gte": bounds[index + 1]})
+        later, earlier = [None, *edges], [*edges, None]  # each band's deadlines: after `earlier`, up to `later`
+        for index, (upper, lower) in enumerate(zip(later, earlier, strict=True)):
+            band = Q()
+            if upper is not None:
+                band &= Q(**{f"{column}__lte": upper})
+            if lower is not None:
+                band &= Q(**{f"{column}__gt": lower})
             aggregates[f"{name}_{index}"] = _count(overdue & band)
     counts = open_then.aggregate(**aggregates)
     result = OverdueAtEnd()
@@ -955,7 +961,7 @@ class EscalatedRow:
     department: Name | None
     clock: str
     level: int  # the highest level the case reached on this clock during the period
-    escalated_at: datetime  # when it reached that level
+    escalated_at: datetime  # when it first reached that level in the period
 
     @property
     def clock_label(self) -> str:
@@ -990,14 +996,23 @@ class EscalatedInPeriod:
 def escalated_in_period(period: Period, cases: QuerySet[Complaint] | None = None) -> EscalatedInPeriod:
     from workflows.models import Escalation
 
+    # The period's steps, few (a step per case, clock and level at most), reduced here: per case and
+    # clock, the highest level and the first time it was reached in the period.
     steps = (
         Escalation.objects.filter(_within("created_at", period), complaint_id__in=_cases(cases).values("pk"))
         .exclude(notify_batch="imported")
-        .values("complaint_id", "clock")
-        .annotate(level=Max("level"), escalated_at=Max("created_at"))
-        .order_by("-level", "escalated_at", "complaint_id", "clock")
+        .order_by()
+        .values_list("complaint_id", "clock", "level", "created_at")
     )
-    every = list(steps.values_list("complaint_id", "clock", "level", "escalated_at"))
+    reached: dict[tuple[int, str], tuple[int, datetime]] = {}
+    for pk, clock, level, at in steps:
+        known = reached.get((pk, clock))
+        if known is None or level > known[0] or (level == known[0] and at < known[1]):
+            reached[(pk, clock)] = (level, at)
+    every = sorted(
+        ((pk, clock, level, at) for (pk, clock), (level, at) in reached.items()),
+        key=lambda row: (-row[2], row[3], row[0], row[1]),
+    )
     result = EscalatedInPeriod(total=len(every))
     for _pk, _clock, level, _at in every:
         result.levels[level] = result.levels.get(level, 0) + 1

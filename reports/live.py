@@ -181,7 +181,9 @@ def snapshot_refresh(*, period: Period, department: Department | None, now: date
     """Collect the figures of ``period`` for ``department`` (None: the whole bank), draw the charts in
     every language, and store the snapshot; the scope's pending request is then done."""
     department_id = department.pk if department is not None else None
-    data = collect(period, department=department, now=now or timezone.now())
+    now = now or timezone.now()
+    # A period still running is seen as of now: its "end" (open and overdue) is this instant.
+    data = collect(period.seen_at(now), department=department, now=now)
     stored = Snapshot(data=data, charts=_draw_charts(data))
     cache.set_many(
         {snapshot_key(period, department_id): stored, _key("stamp", period, department_id): stored.computed_at.isoformat()},

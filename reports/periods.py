@@ -15,10 +15,16 @@ PERIOD_DAYS = 14
 
 @dataclass(frozen=True)
 class Period:
-    """Local dates ``start`` to ``end``, both included, in ``settings.TIME_ZONE``."""
+    """Local dates ``start`` to ``end``, both included, in ``settings.TIME_ZONE``.
+
+    ``cutoff`` makes it a period still running, seen at that instant (the live dashboard's
+    "this period so far"): it ends then, so that "at period end" means now, and a deadline
+    later today is not yet passed. A report's period has none.
+    """
 
     start: date
     end: date
+    cutoff: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -38,8 +44,14 @@ class Period:
 
     @property
     def ends_before(self) -> datetime:
-        """The first instant after the period: local midnight at the end of ``end``."""
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=timezone.get_default_timezone())
+        """The first instant after the period: local midnight at the end of ``end``, or the cutoff
+        if that comes first."""
+        midnight = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=timezone.get_default_timezone())
+        return midnight if self.cutoff is None else min(midnight, self.cutoff)
+
+    def seen_at(self, moment: datetime) -> Period:
+        """This period as it stands at ``moment``: cut off then if it is still running."""
+        return Period(self.start, self.end, cutoff=moment) if self.starts_at <= moment < self.ends_before else self
 
     def previous(self) -> Period:
         """The period of the same length just before this one."""

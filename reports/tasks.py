@@ -43,7 +43,8 @@ def readers(department: Department | None):
     if department is None:
         users = User.objects.filter(is_active=True, groups__name=roles.SUPERVISOR)
     else:
-        users = User.objects.filter(is_active=True, owned_departments=department)
+        # Owners count while they are in the owner group (complaints.roles), as for reading reports.
+        users = User.objects.filter(is_active=True, owned_departments=department, groups__name=roles.DEPT_OWNER)
     return users.exclude(email="").distinct()
 
 
@@ -96,7 +97,8 @@ def generate_biweekly_report() -> list[int]:
         return []
     period = period_ending_before(today)
     ids = _generate_scope(period, None, [code for code, _name in settings.LANGUAGES])
-    for department in Department.objects.filter(owners__is_active=True).distinct().order_by("code"):
+    owned = Department.objects.filter(owners__is_active=True, owners__groups__name=roles.DEPT_OWNER)
+    for department in owned.distinct().order_by("code"):
         languages = sorted(reader_addresses(department)) or [mail_language()]
         ids += _generate_scope(period, department, languages)
     return ids

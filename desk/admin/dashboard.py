@@ -132,7 +132,8 @@ def _period_form(params) -> tuple[DashboardPeriodForm, Period | None, bool]:
 def dashboard_url(period: Period | None, scope: Scope) -> str:
     """The dashboard of ``scope`` for ``period``; without dates for the current period (None)."""
     params = {"department": scope.value}
-    if period is not None and period != live.current_period():
+    current = live.current_period()
+    if period is not None and (period.start, period.end) != (current.start, current.end):  # a running period has a cutoff
         params.update(start=period.start.isoformat(), end=period.end.isoformat())
     return reverse("admin:reports_dashboard") + "?" + urlencode(params)
 

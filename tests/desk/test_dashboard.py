@@ -327,7 +327,7 @@ def test_beat_refreshes_the_current_period_of_the_bank_and_of_each_department_wi
     for department in (None, world.retail, world.cards):
         snapshot = live.snapshot(CURRENT, department.pk if department else None)
         assert snapshot is not None
-        assert _without_time(snapshot.data) == _without_time(collect(CURRENT, department=department))
+        assert _without_time(snapshot.data) == _without_time(collect(CURRENT.seen_at(NOW), department=department))
     assert live.snapshot(CURRENT, nobody.pk) is None
 
 
@@ -346,7 +346,7 @@ def test_the_dashboards_figures_are_collects_figures(client, figures_world):
     live.refresh_dashboard(CURRENT.start.isoformat(), CURRENT.end.isoformat(), None)
     response = _dashboard(client, world.supervisor)
     assert response.status_code == 200
-    collected = collect(CURRENT)
+    collected = collect(CURRENT.seen_at(NOW))  # a running period is seen as of now
     context = response.context
     assert context["period"] == CURRENT and context["is_current"]
     assert _without_time(context["data"]) == _without_time(collected)
@@ -455,7 +455,7 @@ def test_an_owner_sees_their_department_only(client, figures_world):
     assert response.status_code == 200
     assert response.context["scope"].department == world.retail
     assert [scope.department for scope in response.context["scopes"]] == [world.retail]
-    assert _without_time(response.context["data"]) == _without_time(collect(CURRENT, department=world.retail))
+    assert _without_time(response.context["data"]) == _without_time(collect(CURRENT.seen_at(NOW), department=world.retail))
     assert [row.code for row in response.context["data"].departments] == ["retail"]
     assert 'name="department"' in response.content.decode() and "<select" not in response.content.decode()
     for other in ({"department": world.cards.pk}, {"department": ""}, {"department": "x"}):
@@ -560,3 +560,19 @@ def test_a_broker_that_cannot_be_reached_is_no_error_on_the_page(client, figures
         response = _dashboard(client, figures_world.supervisor)
     assert response.status_code == 200 and response.context["pending"]
     assert "ConnectionRefusedError" in caplog.text
+
+
+def test_the_current_period_is_seen_as_of_now_so_a_deadline_later_today_is_not_overdue_yet(figures_world):
+    world = figures_world
+    due_later_today = factories.create_case(world, received_at=NOW - timedelta(hours=20), now=NOW - timedelta(hours=20))
+    assert NOW < due_later_today.first_response_due < Period(NOW.date(), NOW.date()).ends_before
+    live.refresh_dashboard(CURRENT.start.isoformat(), CURRENT.end.isoformat(), None)
+    data = live.snapshot(CURRENT, None).data
+    assert data.period.ends_before == NOW
+    first_response = next(clock for clock in data.overdue.clocks if clock.clock == "first_response")
+    listed = {row.reference for row in data.overdue.rows}
+    assert due_later_today.reference not in listed
+    # The same case, seen at the end of the day, is overdue on its first response.
+    at_midnight = collect(CURRENT)
+    assert due_later_today.reference in {row.reference for row in at_midnight.overdue.rows if row.clock == "first_response"}
+    assert next(c for c in at_midnight.overdue.clocks if c.clock == "first_response").total == first_response.total + 1

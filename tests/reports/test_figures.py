@@ -203,15 +203,17 @@ def expected_escalated(
     period: Period, data: list[dict], claimed: list[dict], limit: int = figures.CASE_LIST_LIMIT
 ) -> figures.EscalatedInPeriod:
     """Per (case, clock), over the steps claimed in the period (imported ones left out): the
-    highest level and the latest step's time."""
+    highest level and the first time it was reached in the period."""
     counted = {row["id"]: row for row in data}
-    reached: dict[tuple[int, str], tuple[int, datetime]] = {}
+    by_key: dict[tuple[int, str], list[tuple[int, datetime]]] = defaultdict(list)
     for step in claimed:
         if step["complaint_id"] not in counted or not inside(step["created_at"], period) or step["notify_batch"] == "imported":
             continue
-        key = (step["complaint_id"], step["clock"])
-        level, at = reached.get(key, (step["level"], step["created_at"]))
-        reached[key] = (max(level, step["level"]), max(at, step["created_at"]))
+        by_key[(step["complaint_id"], step["clock"])].append((step["level"], step["created_at"]))
+    reached = {}
+    for key, levels in by_key.items():
+        top = max(level for level, _at in levels)
+        reached[key] = (top, min(at for level, at in levels if level == top))
     ordered = sorted(reached.items(), key=lambda item: (-item[1][0], item[1][1], item[0][0], item[0][1]))
     return figures.EscalatedInPeriod(
         levels=dict(Counter(level for level, _at in reached.values())),
@@ -588,7 +590,7 @@ def test_escalated_in_period_matches_plain_python(seeded, period):
 
 def test_escalated_rows_the_highest_level_per_case_and_clock_in_order(seeded):
     """Hand-made steps at chosen times: steps outside the period and imported ones are left out;
-    per (case, clock) the highest level and the latest step's time; highest level first, then
+    per (case, clock) the highest level and when it was first reached; highest level first, then
     the earliest, then case and clock."""
     period = Period(date(2027, 5, 3), date(2027, 5, 16))
     start, end = bounds(period)
@@ -616,7 +618,7 @@ def test_escalated_rows_the_highest_level_per_case_and_clock_in_order(seeded):
     step(c, "resolution", 1, start)  # at the period start: this one's
     step(d, "resolution", 2, t3)
     # Level 2 on one deadline, then (a moved deadline) the warning of the new ladder later on:
-    # the highest level, with the latest step's time.
+    # the highest level, with the time it was reached.
     step(e, "resolution", 2, t1, due=start - timedelta(days=5))
     step(e, "resolution", 1, t5, due=end + timedelta(days=5))
     cases = Complaint.objects.filter(subject=subject)
@@ -625,9 +627,9 @@ def test_escalated_rows_the_highest_level_per_case_and_clock_in_order(seeded):
     assert [(row.reference, row.clock, row.level, row.escalated_at) for row in result.rows] == [
         (a.reference, "first_response", 3, t2),
         (b.reference, "resolution", 3, t4),
+        (e.reference, "resolution", 2, t1),
         (a.reference, "resolution", 2, t3),
         (d.reference, "resolution", 2, t3),
-        (e.reference, "resolution", 2, t5),
         (c.reference, "resolution", 1, start),
     ]
     assert {row.department for row in result.rows} == {figures.Name(retail.name_en, retail.name_zh)}
