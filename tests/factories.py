@@ -94,7 +94,12 @@ def ensure_reference_data() -> None:
 
     roles = importlib.import_module("complaints.migrations.0002_roles_causes_event_guard")
     report_roles = importlib.import_module("reports.migrations.0002_role_permissions")
-    for app_label, grants in (("complaints", roles.ROLE_PERMISSIONS), ("reports", report_roles.ROLE_PERMISSIONS)):
+    department_reports = importlib.import_module("reports.migrations.0004_department_reports")
+    for app_label, grants in (
+        ("complaints", roles.ROLE_PERMISSIONS),
+        ("reports", report_roles.ROLE_PERMISSIONS),
+        ("reports", department_reports.ROLE_PERMISSIONS),
+    ):
         for name, codenames in grants.items():
             group, _ = Group.objects.get_or_create(name=name)
             group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))

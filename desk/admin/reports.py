@@ -7,7 +7,6 @@ row, then the task that moves it); the PDF comes from a Celery task, actions go 
 """
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from typing import cast
 
@@ -16,7 +15,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -31,12 +29,10 @@ from django.utils.translation import gettext_lazy as _
 from access.preferences import language_of
 from complaints import roles
 from complaints.models import Department
-from reports import selectors, services, tasks
+from reports import selectors, services
 from reports.models import GenerationState, ImprovementAction, ImprovementActionEvent, Report, ReportGeneration
 from reports.periods import Period, last_complete_period
 from workflows.services import WorkflowError
-
-logger = logging.getLogger(__name__)
 
 # The generations panel of the report list: the user's requests of the last day, newest first.
 RECENT_GENERATIONS = 5
@@ -78,29 +74,9 @@ class GenerateReportForm(forms.Form):
 
 
 def _enqueue_generation(request: HttpRequest, period: Period, language: str, department: Department | None) -> ReportGeneration:
-    """Record the request (a queued ``ReportGeneration``) and hand it to the task when it commits."""
+    """Record the request and hand it to the task when it commits (``reports.services``)."""
     user = cast(User, request.user)  # the admin's views are for signed-in staff only
-    user_id = user.pk
-    department_id = department.pk if department is not None else None
-    with transaction.atomic():
-        generation = ReportGeneration.objects.create(
-            period_start=period.start, period_end=period.end, language=language, department=department, requested_by=user
-        )
-        generation_id = generation.pk
-
-        def hand_to_task() -> None:
-            try:
-                tasks.generate_report.delay(
-                    period.start.isoformat(), period.end.isoformat(), language, user_id, department_id, generation_id
-                )
-            except Exception as error:  # the broker cannot be reached: the panel says it failed
-                logger.exception("report generation %s could not be queued", generation_id)
-                ReportGeneration.objects.filter(pk=generation_id, state=GenerationState.QUEUED).update(
-                    state=GenerationState.FAILED, finished_at=timezone.now(), error=type(error).__name__[:200]
-                )
-
-        transaction.on_commit(hand_to_task)
-    return generation
+    return services.report_generation_request(period=period, language=language, department=department, actor=user)
 
 
 def _scope_label(department: Department | None) -> str:
