@@ -1,16 +1,19 @@
-"""The PDF: headline figures in its text, CJK font embedded, no PII, user text escaped, no network."""
+"""The PDF: headline figures in its text, every section, CJK font embedded, no PII, user text escaped, no network."""
 from __future__ import annotations
 
+import base64
+import dataclasses
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import translation
 from pypdf import PdfReader
 from weasyprint import HTML
 
 from reports import figures, rendering
-from reports.data import collect
+from reports.data import Headline, collect
 from reports.periods import Period
 from reports.templatetags.report_format import ratio
 
@@ -34,6 +37,11 @@ def pdfs(data):
 
 def text_of(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def body_of(pdf: bytes) -> str:
+    """The text of the pages without their running header and page number (the last two lines)."""
+    return "\n".join(page.extract_text().rsplit("\n", 2)[0] for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def embedded_fonts(pdf: bytes) -> set[str]:
@@ -69,14 +77,51 @@ def test_pdf_text_holds_the_headline_figures(pdfs, data, language):
         assert compact(value) in text, value
 
 
-def test_pdf_has_every_section_and_the_definitions_page(pdfs):
+def test_pdf_has_every_section_and_the_definitions(pdfs, data):
     text = text_of(pdfs["en"].content)
-    for title in ("Headline figures", "Departments", "Channels", "Overdue and escalated cases", "Surges", "Improvement actions", "Definitions"):
-        assert title in text
-    for definition in figures.FIGURES:
-        assert compact(definition.definition[:60]) in compact(text)
+    for title in (
+        "Since the previous period", "Headline figures", "Charts", "Departments", "Channels", "Compliance per clock",
+        "Overdue at period end", "Escalated during the period", "Surges", "Improvement actions", "Definitions",
+    ):
+        assert title in text, title
+    assert "Overdue and escalated cases" not in text
+    with translation.override("en"):
+        definitions = rendering.definition_texts(data)
+    assert len(definitions) == len(figures.FIGURES)
+    body = compact(body_of(pdfs["en"].content))
+    for _title, definition in definitions:
+        assert "%(" not in definition
+        assert compact(definition) in body, definition[:60]
     assert "Page 1 / " in text
     assert pdfs["en"].page_count >= 4
+
+
+def test_the_reopen_rate_says_how_many_are_still_open(data):
+    reopened = dataclasses.replace(data, reopened_still_open=Headline("reopened_still_open", 2, 0))
+    with translation.override("en"):
+        row = next(row for row in rendering.headline_rows(reopened) if row["label"] == "Reopen rate")
+    assert (row["current_remark"], row["previous_remark"]) == ("of which 2 still open", "of which 0 still open")
+    quiet = dataclasses.replace(data, reopened_still_open=Headline("reopened_still_open", 0, 0))
+    with translation.override("en"):
+        row = next(row for row in rendering.headline_rows(quiet) if row["label"] == "Reopen rate")
+    assert (row["current_remark"], row["previous_remark"]) == ("", "")
+
+
+def test_overdue_and_escalated_lists_say_how_many_are_listed(data):
+    moment = data.period.ends_before
+    rows = [
+        figures.OverdueRow(f"C-OVD-{index}", moment, None, "resolution", moment - timedelta(days=2), timedelta(days=2))
+        for index in range(3)
+    ]
+    listed = dataclasses.replace(
+        data,
+        overdue=figures.OverdueAtEnd([figures.OverdueClock("resolution", (0, 40, 0, 0))], rows, 40),
+        escalated=figures.EscalatedInPeriod({2: 12}, [figures.EscalatedRow("C-ESC-1", None, "resolution", 2, moment)], 12),
+    )
+    html = rendering.render_html(listed, language="en")
+    assert "3 of 40 listed, the longest overdue first." in html
+    assert "1 of 12 listed, the highest level first." in html
+    assert "<th class=\"num\">1–7 days</th>" in html and "<td>Unassigned</td>" in html
 
 
 def test_chinese_pdf_embeds_a_cjk_font(pdfs):
@@ -102,8 +147,13 @@ def test_user_text_with_markup_prints_as_text(pdfs):
 def test_html_escapes_markup_and_has_no_active_elements(data):
     html = rendering.render_html(data, language="en")
     assert "&lt;img src=http://evil.example/y.png&gt;" in html
-    assert "<img" not in html
+    # The only images are the charts, SVG documents in data: URLs.
+    images = re.findall(r"<img[^>]*>", html)
+    assert images and all(re.fullmatch(r'<img class="chart" src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="">', image) for image in images)
     assert "<script" not in html
+    for image in images:
+        svg = base64.b64decode(image.split("base64,")[1].split('"')[0]).decode()
+        assert "<script" not in svg and "evil.example" not in svg
 
 
 def test_url_fetcher_refuses_http_and_https():
@@ -125,3 +175,17 @@ def test_a_document_pointing_at_http_renders_without_fetching(caplog):
         pdf = HTML(string=html, url_fetcher=rendering.url_fetcher()).write_pdf()
     assert pdf.startswith(b"%PDF")
     assert "disallowed protocol" in caplog.text
+
+
+def test_surge_alerts_are_a_table_when_there_are_some(data):
+    assert "Surge alerts raised during the period" not in rendering.render_html(data, language="en")
+    alert = figures.SurgeAlertRow(
+        "category", figures.Name("Mortgages", "房贷"), data.period.starts_at + timedelta(days=3), 14, 2.5, 9.1, 11,
+        "closed", data.period.starts_at + timedelta(days=5), "Fee change <b>explained</b>",
+    )
+    html = rendering.render_html(dataclasses.replace(data, surge_alerts=[alert]), language="en")
+    table = html.split("Surge alerts raised during the period")[1].split("</table>")[0]
+    for cell in ("<td>Category</td>", "<td>Mortgages</td>", "<td class=\"num\">14</td>", "<td class=\"num\">2.5</td>",
+                 "<td class=\"num\">11</td>", "<td>Closed</td>", "Fee change &lt;b&gt;explained&lt;/b&gt;"):
+        assert cell in table, cell
+    assert "<td>closed</td>" not in table
