@@ -38,7 +38,7 @@ S = ComplaintState
 
 # When a case stops being open: its closed_at, or never while it is still open. A case is open
 # at a moment when it was received before it and OPEN_UNTIL is at or after it; written this way
-# the test is one index range (the report's complaint_rep_open_until index).
+# the test is one index range (the report's complaint_rep_open index).
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 OPEN_UNTIL = Coalesce(F("closed_at"), Value(NEVER), output_field=DateTimeField())
 
@@ -365,12 +365,16 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["id"], include=["department"], condition=~Q(state=S.MERGED), name="complaint_rep_counted"),
             # "Open at a moment" is one range over closed_at-or-never (see OPEN_UNTIL); closed_at itself
             # is included because PostgreSQL only scans an expression index alone when it holds
-            # the expression's columns too; id lets the report list the oldest open cases from it.
+            # the expression's columns too; id lets the report list the oldest open cases from it,
+            # and each clock's deadline and stop say which were overdue then, on which clock.
             models.Index(
                 OPEN_UNTIL,
-                include=["closed_at", "received_at", "resolution_due", "resolved_at", "department", "escalation_level", "id"],
+                include=[
+                    "closed_at", "received_at", "resolution_due", "resolved_at", "department", "escalation_level", "id",
+                    "first_response_due", "first_responded_at", "review_due",
+                ],
                 condition=~Q(state=S.MERGED),
-                name="complaint_rep_open_until",
+                name="complaint_rep_open",
             ),
             # The escalation sweep's reads (workflows.escalation): each clock's deadline and its
             # warning instant, over the cases whose clock runs only (complaints.clocks).
