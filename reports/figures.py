@@ -731,6 +731,8 @@ class PolicyTerms:
 
     policies: tuple[tuple[str, str], ...]  # (kind, severity)
     numbers: dict
+    # The business calendar the numbers name, read with the policies (rendering reads no database).
+    calendar: Any = None
 
     @property
     def applies_to(self) -> str:
@@ -754,7 +756,6 @@ class PolicyTerms:
     def text(self) -> str:
         """The rules in words, in the language the report is drawn in."""
         from workflows.calendars import Unit
-        from workflows.models import Calendar
 
         n = self.numbers
         unit = {
@@ -762,7 +763,7 @@ class PolicyTerms:
             Unit.BUSINESS_DAYS: gettext("business days"),
             Unit.WEEKS: gettext("weeks"),
         }.get(n["resolution_unit"], n["resolution_unit"])
-        calendar = Calendar.objects.filter(code=n["calendar"]).first() if n["calendar"] else None
+        calendar = self.calendar
         parts = [
             gettext("First response within %(hours)s hours.") % {"hours": n["first_response_hours"]},
             gettext("Resolution within %(window)s %(unit)s after the day of receipt") % {"window": n["resolution_window"], "unit": unit}
@@ -819,7 +820,7 @@ class PoliciesInForce:
     ),
 )
 def policies_in_force(period: Period, cases: QuerySet[Complaint] | None = None) -> PoliciesInForce:
-    from workflows.models import PolicyChange, SlaPolicy, policy_numbers
+    from workflows.models import Calendar, PolicyChange, SlaPolicy, policy_numbers
 
     policies = list(SlaPolicy.objects.select_related("calendar").order_by("kind", "severity"))
     later: dict[int, dict] = {}
@@ -830,7 +831,9 @@ def policies_in_force(period: Period, cases: QuerySet[Complaint] | None = None) 
         numbers = later.get(policy.pk) or policy_numbers(policy)
         key = repr(sorted(numbers.items()))
         grouped.setdefault(key, ([], numbers))[0].append((policy.kind, policy.severity))
-    terms = [PolicyTerms(tuple(keys), numbers) for keys, numbers in grouped.values()]
+    codes = {numbers["calendar"] for _keys, numbers in grouped.values() if numbers.get("calendar")}
+    calendars = {calendar.code: calendar for calendar in Calendar.objects.filter(code__in=codes)} if codes else {}
+    terms = [PolicyTerms(tuple(keys), numbers, calendars.get(numbers.get("calendar"))) for keys, numbers in grouped.values()]
     changes = [
         PolicyChangeRow(
             change.changed_at,

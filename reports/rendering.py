@@ -290,11 +290,11 @@ def trend_rows(data: ReportData) -> list[dict]:
 # --- overdue and escalated ------------------------------------------------------------------
 def overdue_band_labels() -> list[str]:
     """The overdue table's columns, how long a deadline had passed (``figures.OVERDUE_BANDS_DAYS``):
-    ``under 1 day``, ``1–7 days``, ``7–30 days``, ``over 30 days``."""
+    ``under 1 day``, ``1–7 days``, ``7–30 days``, ``30 days or more`` (a band holds its lower edge)."""
     edges = OVERDUE_BANDS_DAYS
     labels = [ngettext("under %(days)d day", "under %(days)d days", edges[0]) % {"days": edges[0]}]
     labels += [_("%(low)d–%(high)d days") % {"low": low, "high": high} for low, high in zip(edges, edges[1:], strict=False)]
-    labels.append(ngettext("over %(days)d day", "over %(days)d days", edges[-1]) % {"days": edges[-1]})
+    labels.append(ngettext("%(days)d day or more", "%(days)d days or more", edges[-1]) % {"days": edges[-1]})
     return labels
 
 

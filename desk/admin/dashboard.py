@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import roles
@@ -158,15 +158,6 @@ def chart_images(snapshot: live.Snapshot, language: str) -> list[dict]:
     ]
 
 
-def overdue_band_labels() -> list[str]:
-    """The overdue table's bands (``figures.OVERDUE_BANDS_DAYS``): how long a deadline had passed."""
-    edges = figures.OVERDUE_BANDS_DAYS
-    labels = [ngettext("under %(days)d day", "under %(days)d days", edges[0]) % {"days": edges[0]}]
-    labels += [gettext("%(low)d to %(high)d days") % {"low": low, "high": high} for low, high in zip(edges, edges[1:], strict=False)]
-    labels.append(ngettext("%(days)d day or more", "%(days)d days or more", edges[-1]) % {"days": edges[-1]})
-    return labels
-
-
 def escalation_rows(escalated: figures.EscalatedInPeriod) -> list[dict]:
     """One row per escalation level, highest first, with the cases whose highest level reached it was."""
     return [
@@ -207,7 +198,7 @@ def _figures_context(snapshot: live.Snapshot, scope: Scope, user) -> dict:
         "summary": rendering.summary_sentences(data),
         "charts": chart_images(snapshot, get_language() or "en"),
         "departments": [{"row": row, "url": department_links.get(row.code, "")} for row in data.departments],
-        "overdue_bands": overdue_band_labels(),
+        "overdue_bands": rendering.overdue_band_labels(),
         "escalation_levels": escalation_rows(data.escalated),
         "definitions": rendering.definition_texts(data),
         "computed_at": snapshot.computed_at,

@@ -189,3 +189,10 @@ def test_surge_alerts_are_a_table_when_there_are_some(data):
                  "<td class=\"num\">11</td>", "<td>Closed</td>", "Fee change &lt;b&gt;explained&lt;/b&gt;"):
         assert cell in table, cell
     assert "<td>closed</td>" not in table
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_rendering_reads_no_database(data, language, django_assert_num_queries):
+    # Everything the PDF prints was read by collect(); the policies' calendar included.
+    with django_assert_num_queries(0):
+        rendering.render_html(data, language=language)
