@@ -334,4 +334,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each CSS property it does not support, a thousand lines per report, and its
+    # progress: errors only, unless asked (generate_report -v 2 shows its warnings).
+    "loggers": {"weasyprint": {"level": env_str("WEASYPRINT_LOG_LEVEL", "ERROR")}},
 }

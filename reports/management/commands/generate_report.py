@@ -2,7 +2,7 @@
 
 It prints one line per report: where it is, its pages, its size and the seconds it took.
 WeasyPrint's own warnings (one per unsupported CSS property it meets, a thousand on a long
-report) are shown only with ``-v 2``.
+report) and the log lines are shown only with ``-v 2`` (``-v 3`` adds WeasyPrint's progress).
 """
 from __future__ import annotations
 
@@ -56,16 +56,20 @@ class Command(BaseCommand):
             if scope is None:
                 codes = ", ".join(Department.objects.order_by("code").values_list("code", flat=True)) or "none"
                 raise CommandError(f"--department: no department has the code {department!r} (codes: {codes}).")
-        quiet = options["verbosity"] < 2
-        weasyprint_logger = logging.getLogger("weasyprint")
-        level = weasyprint_logger.level
-        if quiet:
-            weasyprint_logger.setLevel(logging.ERROR)
+        # Quiet by default: the one line below. -v 2 adds WeasyPrint's warnings and the log lines.
+        levels = {"weasyprint": logging.ERROR, "reports": logging.WARNING}
+        if options["verbosity"] >= 2:
+            levels = {"weasyprint": logging.WARNING if options["verbosity"] == 2 else logging.INFO, "reports": logging.INFO}
+        loggers = {name: logging.getLogger(name) for name in levels}
+        before = {name: logger.level for name, logger in loggers.items()}
+        for name, logger in loggers.items():
+            logger.setLevel(levels[name])
         started = time.perf_counter()
         try:
             report = services.report_generate(period=period, language=lang or mail_language(), department=scope, actor=None)
         finally:
-            weasyprint_logger.setLevel(level)
+            for name, logger in loggers.items():
+                logger.setLevel(before[name])
         seconds = time.perf_counter() - started
         where = report.file.path if hasattr(report.file.storage, "path") else report.file.name
         if output:
