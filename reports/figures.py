@@ -184,9 +184,9 @@ def received(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
 @figure(
     _("Of which imported"),
     gettext_noop(
-        "Of those, the cases brought in from the bank's earlier system. They count by their own "
-        "dates, like any other case; a closed imported case is left out of a clock's compliance when "
-        "the earlier system did not record when that clock stopped."
+        "Of those, the cases brought in from the bank's earlier system, counted by their own dates; a "
+        "closed one is left out of a clock's compliance when the earlier system did not record when "
+        "that clock stopped."
     ),
 )
 def imported(period: Period, cases: QuerySet[Complaint] | None = None) -> int:
@@ -815,8 +815,8 @@ class PoliciesInForce:
 @figure(
     _("Service-level policies in force"),
     gettext_noop(
-        "The service-level rules as they stood at the end of the period; changes made during it are "
-        "listed with who made them. A case keeps the deadline set when its clock started."
+        "The rules above, as they stood at the end of the period; changes made during it are listed "
+        "with who made them. A case keeps the deadline set when its clock started."
     ),
 )
 def policies_in_force(period: Period, cases: QuerySet[Complaint] | None = None) -> PoliciesInForce:
@@ -906,10 +906,9 @@ def _overdue_clocks(moment: datetime) -> dict[str, tuple[str, Q]]:
 @figure(
     _("Overdue at period end"),
     gettext_noop(
-        "Cases still open at the end of the period whose deadline had already passed then, per clock "
-        "(first response, resolution, review call-back) and by how long it had passed. A case late on "
-        "two clocks is listed under both. The longest overdue come first; at most %(case_list_limit)s "
-        "are listed, the total is always given."
+        "Cases open at the end of the period whose deadline had passed then, per clock and by how "
+        "long; a case late on two clocks is under both. At most %(case_list_limit)s listed, the "
+        "longest overdue first; the total is always given."
     ),
 )
 def overdue_at_end(period: Period, cases: QuerySet[Complaint] | None = None) -> OverdueAtEnd:
@@ -989,11 +988,10 @@ class EscalatedInPeriod:
 @figure(
     _("Escalated during the period"),
     gettext_noop(
-        "Cases that climbed the escalation ladder during the period: the highest level each reached "
-        "on each clock, and when. Level 1 (warning): most of the window gone, the handler and the "
-        "department told; level 2 (overdue): the deadline passed, the department's owners told; level 3: "
-        "well past it, the supervisors told. Steps recorded when history was imported are "
-        "left out. Highest level first; at most %(case_list_limit)s are listed, the total is always given."
+        "Cases that climbed the escalation ladder in the period: the highest level each reached on "
+        "each clock, and when. Level 1 warns the handler and the department, level 2 (deadline "
+        "passed) the department's owners, level 3 the supervisors. Steps recorded by an import are "
+        "left out. At most %(case_list_limit)s listed, the highest level first."
     ),
 )
 def escalated_in_period(period: Period, cases: QuerySet[Complaint] | None = None) -> EscalatedInPeriod:

@@ -43,14 +43,9 @@ PARETO_CHART_ROWS = 15
 PARETO_TABLE_ROWS = 10
 # Noto Sans CJK SC covers Latin and Chinese; DejaVu only as a last resort.
 FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif'
-# A page other than the last is filled to at least this share of its printable height.
+# A page other than the last is filled to at least this share of its printable height (except
+# the end of the body before the definitions' own page; see render_pdf).
 MIN_PAGE_FILL = 2 / 3
-# The definitions get the last page to themselves when the page before is filled this far (a
-# margin over MIN_PAGE_FILL, as tests measure fill from the PDF, not from the layout) and, where
-# they follow on from the content, they take at most a page (over-estimated there: the columns
-# end raggedly on the page they start on, as no definition is split).
-APART_MIN_FILL = 0.7
-APART_MAX_LENGTH = 1.0
 
 
 @dataclass(frozen=True)
@@ -391,39 +386,20 @@ def _definitions_page(document: Document) -> int:
     return next(index for index, page in enumerate(document.pages) if "definitions" in page.anchors)
 
 
-def _definitions_apart_fits(document: Document) -> bool:
-    """Whether, laid out apart, the definitions would fit on one page after a page filled to
-    ``APART_MIN_FILL``: judged from ``document``, where they follow on from the content."""
-    start = _definitions_page(document)
-    pages_after = len(document.pages) - 1 - start
-    last = page_fill(document.pages[-1])
-    above = page_fill(document.pages[start], before="definitions")
-    if above > 0:  # under the end of the content
-        previous = above
-        length = last - above if pages_after == 0 else (1 - above) + (pages_after - 1) + last
-    else:  # at the top of a page
-        previous = page_fill(document.pages[start - 1]) if start else 0
-        length = pages_after + last
-    return previous >= APART_MIN_FILL and length <= APART_MAX_LENGTH
-
-
 def render_pdf(data: ReportData, *, language: str) -> RenderedPdf:
     """The report as PDF bytes, A4, fonts embedded.
 
-    The definitions go on the last page, on their own, when the page before them is then at
-    least ``APART_MIN_FILL`` full and they fit on that one page; otherwise they follow on from the
-    improvement actions, and page 1 says on which page they start. The document is laid out in
-    the second way first, which tells whether the first one works; only then is it laid out
-    again (and kept only if it did work).
+    The definitions are read on one page. They follow on from the improvement actions when they
+    fit under them on that page (page 1 says on which page they start); otherwise they take the
+    last page to themselves, as an appendix: the page before it, the end of the report's body,
+    may then be less than ``MIN_PAGE_FILL`` full, the one page allowed to be. The first way is
+    laid out first; the second only when the first split the definitions over two pages.
     """
     with translation.override(language):
         context = _context(data, language)
         document = _document(render_to_string("reports/report.html", context | {"definitions_apart": False}))
-        if _definitions_apart_fits(document):
-            apart = _document(render_to_string("reports/report.html", context | {"definitions_apart": True}))
-            start = _definitions_page(apart)
-            if start == len(apart.pages) - 1 and page_fill(apart.pages[start - 1]) >= MIN_PAGE_FILL:
-                document = apart
+        if _definitions_page(document) != len(document.pages) - 1:
+            document = _document(render_to_string("reports/report.html", context | {"definitions_apart": True}))
     return RenderedPdf(content=document.write_pdf(), page_count=len(document.pages))
 
 
