@@ -13,11 +13,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category
-from complaints.roles import is_supervisor
 from workflows.models import ImportMapping, ImportRun, MappedColumn
 
 from ..forms import full_name
-from .supervisors import SupervisorsOnly
+from .supervisors import SupervisorsOnly, SupervisorsReadOnly
 
 
 class ImportMappingForm(forms.ModelForm):
@@ -57,7 +56,7 @@ class ImportMappingAdmin(SupervisorsOnly, admin.ModelAdmin):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(SupervisorsReadOnly, admin.ModelAdmin):
     """What each run read and wrote; written by ``import_complaints`` only."""
 
     list_display = ("file_name", "started_at", "status", "read", "imported", "unchanged", "bad", "by")
@@ -95,17 +94,3 @@ class ImportRunAdmin(admin.ModelAdmin):
             return full_name(run.actor)
         return run.os_user
 
-    def has_module_permission(self, request) -> bool:
-        return is_supervisor(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -18,10 +18,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaints.roles import is_supervisor
 from workflows import surges
 from workflows.models import SurgeAlert, SurgeAlertState
 from workflows.services import WorkflowError
+
+from .supervisors import SupervisorsReadOnly
 
 
 class CloseForm(forms.Form):
@@ -33,7 +34,7 @@ class CloseForm(forms.Form):
 
 
 @admin.register(SurgeAlert)
-class SurgeAlertAdmin(admin.ModelAdmin):
+class SurgeAlertAdmin(SupervisorsReadOnly, admin.ModelAdmin):
     """Read-only for supervisors; other roles see nothing. The close view is the only write."""
 
     list_display = ("state", "dimension", "name", "detected_at", "last_seen_at", "peak_count", "baseline", "linked")
@@ -59,22 +60,6 @@ class SurgeAlertAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SurgeAlert]:
         return super().get_queryset(request).annotate(case_count=Count("links"))
-
-    # --- who: supervisors read; the close service decides who closes -----------------
-    def has_module_permission(self, request) -> bool:
-        return is_supervisor(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     # --- columns -------------------------------------------------------------------------
     @admin.display(description=_("name"), ordering="label_en")

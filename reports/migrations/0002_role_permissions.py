@@ -14,7 +14,8 @@ ROLE_PERMISSIONS = {
 }
 
 
-def grant(apps, schema_editor):
+def grant_permissions(apps, role_permissions: dict[str, list[str]]) -> None:
+    """Give each group its reports permissions (also used by later migrations of this app)."""
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
@@ -23,9 +24,13 @@ def grant(apps, schema_editor):
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for group_name, codenames in ROLE_PERMISSIONS.items():
+    for group_name, codenames in role_permissions.items():
         group, _created = Group.objects.get_or_create(name=group_name)
         group.permissions.add(*Permission.objects.filter(content_type__app_label="reports", codename__in=codenames))
+
+
+def grant(apps, schema_editor):
+    grant_permissions(apps, ROLE_PERMISSIONS)
 
 
 class Migration(migrations.Migration):
