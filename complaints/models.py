@@ -347,10 +347,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                     ("received_at", "received", ["category", "cause", "channel", "department"]),
                     ("first_response_due", "first_resp_due", ["first_responded_at", "closed_at", "channel", "department"]),
                     ("resolution_due", "resolution_due", ["resolved_at", "closed_at", "department"]),
-                    ("first_responded_at", "first_responded", ["received_at"]),
-                    ("resolved_at", "resolved", ["received_at", "cause", "resolution_paused_total"]),
-                    ("review_due", "review_due", ["closure"]),
-                    ("closed_at", "closed", ["satisfaction", "closure", "reopen_count", "channel"]),
+                    ("first_responded_at", "first_responded", ["received_at", "department"]),
+                    ("resolved_at", "resolved", ["received_at", "cause", "resolution_paused_total", "department"]),
+                    ("review_due", "review_due", ["closure", "department"]),
+                    ("closed_at", "closed", ["satisfaction", "closure", "reopen_count", "channel", "department"]),
                 )
             ],
             # How many of a period's cases were imported (the report's headline): a partial index of the
@@ -362,7 +362,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             # The cases a figure counts (not merged) by key, for figures over rows of other tables that
             # point at cases (the internal targets' compliance): a semi-join that reads this index
             # alone, also for one department's report.
-            models.Index(fields=["id"], include=["department"], condition=~Q(state=S.MERGED), name="complaint_rep_counted"),
+            # Also whether such a case is open at a moment (the reopen rate's "still open").
+            models.Index(
+                fields=["id"], include=["department", "closed_at", "received_at"], condition=~Q(state=S.MERGED),
+                name="complaint_rep_counted",
+            ),
             # "Open at a moment" is one range over closed_at-or-never (see OPEN_UNTIL); closed_at itself
             # is included because PostgreSQL only scans an expression index alone when it holds
             # the expression's columns too; id lets the report list the oldest open cases from it,
@@ -724,8 +728,10 @@ class ComplaintEvent(EventRecord):
         verbose_name_plural = _("case events")
         indexes = [
             models.Index(fields=["complaint", "created_at"], name="event_complaint_created"),
-            # The report's reopen rate reads a period's resolutions (reports.figures.reopens).
+            # The report's reopen rate reads a period's resolutions and, for each, whether the case
+            # was reopened later (reports.figures.reopens).
             models.Index(
                 fields=["created_at"], include=["complaint"], condition=Q(kind="resolve"), name="event_resolved"
             ),
+            models.Index(fields=["complaint", "created_at"], condition=Q(kind="reopen"), name="event_reopened"),
         ]

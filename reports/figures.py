@@ -30,6 +30,7 @@ from django.db.models import (
     Aggregate,
     Avg,
     Count,
+    DateTimeField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -369,7 +370,9 @@ def reopens(period: Period, cases: QuerySet[Complaint] | None = None, *, now: da
     (the report's generation), read from the index of open cases, not the case table.
     """
     now = now or timezone.now()
-    open_now = _cases(cases).filter(_open_at(now)).values("pk")
+    # Per event, evaluated for the reopened ones only: a semi-join against every case open now
+    # would be planned as a list scanned per event once the planner over-guesses that list.
+    open_now = _cases(cases).filter(_open_at(now), pk=OuterRef("complaint_id"))
     reopened_later = ComplaintEvent.objects.filter(
         complaint_id=OuterRef("complaint_id"), kind=EventKind.REOPEN, created_at__gt=OuterRef("created_at")
     )
@@ -377,11 +380,11 @@ def reopens(period: Period, cases: QuerySet[Complaint] | None = None, *, now: da
         ComplaintEvent.objects.filter(
             _within("created_at", period), kind=EventKind.RESOLVE, complaint_id__in=_cases(cases).values("pk")
         )
-        .annotate(reopened=Exists(reopened_later))
+        .annotate(reopened=Exists(reopened_later), open_now=Exists(open_now))
         .aggregate(
             denominator=Count("complaint_id", distinct=True),
             numerator=Count("complaint_id", distinct=True, filter=Q(reopened=True)),
-            still_open=Count("complaint_id", distinct=True, filter=Q(reopened=True, complaint_id__in=open_now)),
+            still_open=Count("complaint_id", distinct=True, filter=Q(reopened=True) & Q(open_now=True)),
         )
     )
     return Reopens(Ratio(result["numerator"], result["denominator"]), result["still_open"])
@@ -940,7 +943,12 @@ def overdue_at_end(period: Period, cases: QuerySet[Complaint] | None = None) -> 
     for name, (column, overdue) in clocks.items():
         candidates += [
             (due, pk, name)
-            for pk, due in open_then.filter(overdue).order_by(column, "id").values_list("id", column)[:CASE_LIST_LIMIT]
+            for pk, due in open_then.filter(overdue)
+            # By an expression, not the deadline's own index: walking that index from the oldest
+            # deadline would pass every closed case; the open cases' index holds the deadline.
+            .annotate(deadline=ExpressionWrapper(F(column) + Value(timedelta(0)), output_field=DateTimeField()))
+            .order_by("deadline", "id")
+            .values_list("id", column)[:CASE_LIST_LIMIT]
         ]
     listed = sorted(candidates)[:CASE_LIST_LIMIT]
     details = {
