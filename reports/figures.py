@@ -836,7 +836,7 @@ def policies_in_force(period: Period, cases: QuerySet[Complaint] | None = None) 
         grouped.setdefault(key, ([], numbers))[0].append((policy.kind, policy.severity))
     codes = {numbers["calendar"] for _keys, numbers in grouped.values() if numbers.get("calendar")}
     calendars = {calendar.code: calendar for calendar in Calendar.objects.filter(code__in=codes)}
-    terms = [PolicyTerms(tuple(keys), numbers, calendars.get(numbers.get("calendar"))) for keys, numbers in grouped.values()]
+    terms = [PolicyTerms(tuple(keys), numbers, calendars.get(numbers.get("calendar") or "")) for keys, numbers in grouped.values()]
     changes = [
         PolicyChangeRow(
             change.changed_at,
