@@ -9,6 +9,19 @@ from celery import shared_task
 
 from . import escalation, notifications, surges
 
+# The options of a task that sends e-mail. Only errors that can heal are retried: SMTP and
+# network (ConnectionError is an OSError).
+MAIL_TASK = {
+    "acks_late": True,
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": 10,
+    "retry_backoff_max": 900,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "soft_time_limit": 120,
+    "time_limit": 150,
+}
+
 
 @shared_task(name="workflows.tasks.escalation_sweep", acks_late=True, soft_time_limit=240, time_limit=280)
 def escalation_sweep(batch_size: int | None = None, renotify_after_seconds: int | None = None) -> dict:
@@ -27,15 +40,7 @@ def escalation_sweep(batch_size: int | None = None, renotify_after_seconds: int 
 @shared_task(
     bind=True,
     name="workflows.tasks.send_escalation_notifications",
-    acks_late=True,
-    # Only errors that can heal are retried: SMTP and network (ConnectionError is an OSError).
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=10,
-    retry_backoff_max=900,
-    retry_jitter=True,
-    max_retries=8,
-    soft_time_limit=120,
-    time_limit=150,
+    **MAIL_TASK,
 )
 def send_escalation_notifications(self, sweep: str) -> int:
     """E-mail one sweep's escalations; safe to run twice (see ``notifications.escalation_notify``)."""
@@ -57,15 +62,7 @@ def surge_sweep() -> dict:
 
 @shared_task(
     name="workflows.tasks.send_surge_alert",
-    acks_late=True,
-    # Only errors that can heal are retried: SMTP and network (ConnectionError is an OSError).
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=10,
-    retry_backoff_max=900,
-    retry_jitter=True,
-    max_retries=8,
-    soft_time_limit=120,
-    time_limit=150,
+    **MAIL_TASK,
 )
 def send_surge_alert(alert_id: int) -> int:
     """E-mail the supervisors about a new surge alert; safe to run twice (``surges.surge_alert_notify``)."""
